@@ -1,0 +1,259 @@
+"""The Dir API of API.md, written once on top of a storage backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, ClassVar
+
+from fluke import _paths
+from fluke._file import File
+from fluke._node import Node
+from fluke._session import Session, check_metadata
+from fluke.backend import Entry, StorageBackend
+from fluke.exceptions import InvalidDirectoryError, InvalidFileError, InvalidPathError
+
+if TYPE_CHECKING:
+    from fluke.transfer import TransferReport
+
+
+class Dir(Node):
+    """A directory on any backend (a prefix on object stores).
+
+    Backend packages subclass it with a constructor that builds their backend
+    and calls :meth:`_attach`, and set :attr:`file_class` to their File class.
+    """
+
+    file_class: ClassVar[type[File]] = File
+
+    def _attach(
+        self,
+        backend: StorageBackend,
+        path: str,
+        *,
+        cache: bool = False,
+        create_if_missing: bool = False,
+    ) -> None:
+        """Bind a newly constructed Dir to ``backend`` and check ``path``.
+
+        ``path`` is already normalised (``""`` or ending with ``/``).
+
+        :raises InvalidPathError: the directory is missing and
+            ``create_if_missing`` is false.
+        :raises InvalidDirectoryError: ``path`` is a file.
+        """
+        session = Session(backend, cache=cache)
+        self._bind(session, path, owner=True)
+        if path in ("", _paths.SEP):
+            session.stat(path)  # the root always exists; checks bucket access
+            return
+        entry = session.stat(path.rstrip(_paths.SEP))
+        if entry is not None and not entry.is_dir:
+            raise InvalidDirectoryError(path)
+        if entry is None:
+            if not create_if_missing:
+                raise InvalidPathError(path)
+            backend.mkdir(path)
+            session.purge()
+
+    @classmethod
+    def _from_session(cls, session: Session, path: str) -> Dir:
+        """A Dir sharing ``session`` (used by :meth:`get_subdir`)."""
+        instance = cls.__new__(cls)
+        instance._bind(session, path, owner=False)
+        return instance
+
+    # -- paths -------------------------------------------------------------
+
+    def get_name(self) -> str | None:
+        """The directory's name, or ``None`` for a root."""
+        name = _paths.name_of(self._path)
+        return name or None
+
+    def _resolve(self, path: str) -> str:
+        """The full path of ``path``, absolute or relative to this dir.
+
+        :raises InvalidPathError: ``path`` is absolute but outside this dir,
+            or relative and escapes it with ``..``.
+        """
+        if not isinstance(path, str):
+            raise InvalidPathError(repr(path), "is not a string")
+        if self._path and path.startswith(self._path):
+            return path
+        if path.startswith(_paths.SEP):
+            raise InvalidPathError(path, f"is not inside directory {self._path!r}")
+        return _paths.join_relative(self._path, path)
+
+    def _stat(self, path: str) -> Entry | None:
+        return self._session.stat(self._resolve(path).rstrip(_paths.SEP))
+
+    def path_exists(self, path: str) -> bool:
+        """Whether ``path`` (absolute or relative to this dir) exists."""
+        return self._stat(path) is not None
+
+    def is_file(self, path: str) -> bool:
+        """Whether ``path`` (absolute or relative to this dir) is a file."""
+        entry = self._stat(path)
+        return entry is not None and not entry.is_dir
+
+    # -- listing -----------------------------------------------------------
+
+    def _entries(self, recursively: bool) -> list[Entry]:
+        cache = self._session.cache
+        key = (self._path, recursively)
+        if cache is not None and key in cache.listings:
+            return cache.listings[key]
+        backend = self._session.backend
+        entries = list(backend.list(self._path, recursively))
+        if not backend.capabilities.sorted_listing:
+            entries.sort(key=lambda entry: entry.path)
+        if cache is not None:
+            cache.listings[key] = entries
+            for entry in entries:
+                cache.stats[entry.path.rstrip(_paths.SEP)] = entry
+        return entries
+
+    def traverse(self, recursively: bool = False, show_abs_path: bool = False) -> Iterator[str]:
+        """Iterate over the paths inside, in sorted order.
+
+        Not recursive: top-level files and subdirectories (ending with ``/``).
+        Recursive: every file below, no directory entries. Paths are relative
+        to this dir unless ``show_abs_path``.
+        """
+        offset = 0 if show_abs_path else len(self._path)
+        for entry in self._entries(recursively):
+            yield entry.path[offset:]
+
+    def get_contents(self, recursively: bool = False, show_abs_path: bool = False) -> list[str]:
+        """``list(traverse(...))``."""
+        return list(self.traverse(recursively, show_abs_path))
+
+    def ls(self, recursively: bool = False, show_abs_path: bool = False) -> None:
+        """Print the listing (recursive: an indented tree)."""
+        if not recursively:
+            for path in self.traverse(False, show_abs_path):
+                print(path)  # noqa: T201 - API.md: ls prints
+            return
+        printed: set[str] = set()
+        for relative in self.traverse(True, False):
+            parts = relative.split(_paths.SEP)
+            for depth in range(len(parts) - 1):
+                prefix = _paths.SEP.join(parts[: depth + 1]) + _paths.SEP
+                if prefix not in printed:
+                    printed.add(prefix)
+                    shown = self._path + prefix if show_abs_path else parts[depth] + _paths.SEP
+                    print("  " * depth + shown)  # noqa: T201 - API.md: ls prints
+            shown = self._path + relative if show_abs_path else parts[-1]
+            print("  " * (len(parts) - 1) + shown)  # noqa: T201 - API.md: ls prints
+
+    def count(self, recursively: bool = False) -> int:
+        """The number of entries :meth:`traverse` yields."""
+        cache = self._session.cache
+        if cache is not None:
+            return len(self._entries(recursively))
+        return sum(1 for _ in self._session.backend.list_paths(self._path, recursively))
+
+    def get_size(self, recursively: bool = False) -> int:
+        """Total bytes of the files :meth:`count` counts."""
+        cache = self._session.cache
+        if cache is not None:
+            entries: list[Entry] | Iterator[Entry] = self._entries(recursively)
+        else:
+            entries = self._session.backend.list(self._path, recursively)
+        return sum(entry.size for entry in entries if not entry.is_dir)
+
+    # -- children ----------------------------------------------------------
+
+    def get_file(self, path: str) -> File:
+        """A File for ``path`` inside, sharing this dir's connection and cache.
+
+        :raises InvalidPathError: nothing is there.
+        :raises InvalidFileError: it is a directory.
+        """
+        full = self._resolve(path)
+        entry = self._session.stat(full.rstrip(_paths.SEP))
+        if entry is None:
+            raise InvalidPathError(full)
+        if entry.is_dir or full.endswith(_paths.SEP):
+            raise InvalidFileError(full)
+        return self.file_class._from_session(self._session, full)
+
+    def get_subdir(self, path: str) -> Dir:
+        """A Dir for subdirectory ``path``, sharing this dir's connection and cache.
+
+        :raises InvalidPathError: nothing is there.
+        :raises InvalidDirectoryError: it is a file.
+        """
+        full = _paths.as_dir_path(self._resolve(path))
+        entry = self._session.stat(full.rstrip(_paths.SEP))
+        if entry is None:
+            raise InvalidPathError(full)
+        if not entry.is_dir:
+            raise InvalidDirectoryError(full)
+        return type(self)._from_session(self._session, full)
+
+    # -- metadata ----------------------------------------------------------
+
+    def _file_path(self, file_path: str) -> str:
+        full = self._resolve(file_path)
+        entry = self._session.stat(full.rstrip(_paths.SEP))
+        if entry is None:
+            raise InvalidPathError(full)
+        if entry.is_dir:
+            raise InvalidFileError(full)
+        return full
+
+    def get_metadata(self, file_path: str) -> dict[str, str]:
+        """A copy of the local metadata of a file inside."""
+        return dict(self._session.local_metadata(self._file_path(file_path)))
+
+    def set_metadata(self, file_path: str, metadata: dict[str, str]) -> None:
+        """Replace the local metadata of a file inside (seen by its Files)."""
+        checked = check_metadata(metadata)
+        self._session.replace_local_metadata(self._file_path(file_path), checked)
+
+    def load_metadata(self, recursively: bool = False) -> None:
+        """Fetch the real metadata of the files inside into their local dicts."""
+        for entry in self._entries(recursively):
+            if not entry.is_dir:
+                self._session.replace_local_metadata(
+                    entry.path, self._session.real_metadata(entry.path)
+                )
+
+    # -- transfers ---------------------------------------------------------
+
+    def transfer_to(
+        self,
+        dst: Dir,
+        recursively: bool = False,
+        overwrite: bool = False,
+        include_metadata: bool = False,
+        chunk_size: int | None = None,
+        filter: Callable[[str], bool] | None = None,  # noqa: A002 - API.md name
+        suppress_output: bool = False,
+        **options: object,
+    ) -> TransferReport:
+        """Copy the files inside (``recursively``: the whole tree) into ``dst``.
+
+        ``filter(abs_path)`` keeps a file when it returns True. The result is
+        truthy iff every file succeeded; failures are reported per file and do
+        not stop the others. Extra keyword-only ``options`` go to the transfer
+        engine (see :func:`fluke.transfer.transfer`).
+
+        :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
+        """
+        from fluke.transfer import TransferSource, transfer
+
+        sources = (
+            TransferSource(self._session, entry.path, entry.path[len(self._path) :], entry.size)
+            for entry in self._entries(recursively)
+            if not entry.is_dir and (filter is None or filter(entry.path))
+        )
+        return transfer(
+            sources,
+            dst,
+            overwrite=overwrite,
+            include_metadata=include_metadata,
+            chunk_size=chunk_size,
+            suppress_output=suppress_output,
+            **options,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,361 @@
+"""The backend protocols: the few primitives a plugin implements.
+
+A storage backend speaks to *one* storage location (a local filesystem, one
+bucket, one container, one SFTP host). A queue backend speaks to one queue.
+Everything users see (the File/Dir/Queue API, caching, metadata sharing,
+listing semantics, transfers) is written once in the core on top of these.
+
+Paths handed to a storage backend are already normalised by the core:
+
+* the separator is always ``/``;
+* a file path never ends with ``/``;
+* a directory path is ``""`` (the root of a bucket/container) or ends with ``/``;
+* object stores use keys without a leading ``/``; filesystems use absolute paths.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Checksum",
+    "Entry",
+    "StorageCapabilities",
+    "StorageBackend",
+    "Writer",
+    "QueueCapabilities",
+    "QueueBackend",
+    "ReceivedMessage",
+]
+
+
+@dataclass(frozen=True)
+class Checksum:
+    """A content checksum as a backend knows it natively.
+
+    :param algorithm: ``"md5"``, ``"crc32c"``, ``"sha256"``, or an opaque
+        backend-specific name such as ``"s3-etag"``.
+    :param value: the checksum in lower-case hexadecimal.
+    """
+
+    algorithm: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item of a listing or the answer of :meth:`StorageBackend.stat`.
+
+    :param path: full backend path (directories end with ``/``).
+    :param is_dir: whether this is a directory (prefix, marker, or real dir).
+    :param size: size in bytes (``0`` for directories).
+    :param mtime: modification time as a POSIX timestamp, when known.
+    :param checksum: native checksum, when the listing carries one.
+    """
+
+    path: str
+    is_dir: bool
+    size: int = 0
+    mtime: float | None = None
+    checksum: Checksum | None = None
+
+
+@dataclass(frozen=True)
+class StorageCapabilities:
+    """What a storage backend can do beyond the required primitives.
+
+    :param user_metadata: objects carry user metadata (``get_metadata`` returns it
+        and writers store what they are given).
+    :param server_side_copy: :meth:`StorageBackend.copy_within` is implemented.
+    :param native_checksum: algorithm of :meth:`StorageBackend.checksum`, or ``None``.
+    :param directory_markers: an object store where directories are prefixes
+        and optional zero-byte ``dir/`` markers.
+    :param remote: the backend talks over a network (caching, ``open``/``close``
+        and ``ResourceWarning`` apply).
+    :param sorted_listing: :meth:`StorageBackend.list` yields entries already
+        sorted by path, so the core does not need to sort.
+    :param max_concurrency: how many concurrent operations are sensible.
+    :param min_part_size: smallest part a chunked write accepts (``None``: any).
+    :param max_part_size: largest part a chunked write accepts (``None``: any).
+    :param part_size_multiple: parts must be a multiple of this (``None``: any).
+    """
+
+    user_metadata: bool = False
+    server_side_copy: bool = False
+    native_checksum: str | None = None
+    directory_markers: bool = False
+    remote: bool = True
+    sorted_listing: bool = False
+    max_concurrency: int = 8
+    min_part_size: int | None = None
+    max_part_size: int | None = None
+    part_size_multiple: int | None = None
+
+
+class Writer(abc.ABC):
+    """A streaming write to one destination path.
+
+    Nothing is visible under the destination path until :meth:`commit`
+    returns; :meth:`abort` discards everything written so far (temporary
+    file, uncommitted blocks, multipart upload). Exactly one of ``commit`` and
+    ``abort`` is called. As a context manager, it commits on success and
+    aborts on an exception.
+    """
+
+    @abc.abstractmethod
+    def write(self, data: bytes) -> int:
+        """Append ``data``; return the number of bytes accepted."""
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Make the written content visible under the destination path."""
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Discard the written content; leave nothing behind."""
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class StorageBackend(abc.ABC):
+    """Primitive operations on one storage location.
+
+    Implementations must be safe to call from several threads at once (the
+    transfer engine does), connect lazily on first use, and raise the
+    exceptions of :mod:`fluke.exceptions` where they apply.
+    """
+
+    capabilities: StorageCapabilities = StorageCapabilities()
+
+    # -- identity ----------------------------------------------------------
+
+    @abc.abstractmethod
+    def uri(self, path: str) -> str:
+        """The URI of ``path`` (``s3://bucket/key``, ``file:///abs``, ...)."""
+
+    def copy_domain(self) -> str | None:
+        """A key equal for two backends iff :meth:`copy_within` works between them.
+
+        ``None`` (the default) disables server-side copy.
+        """
+        return None
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def connect(self) -> None:  # noqa: B027 - optional hook
+        """Open the connection now (backends also connect lazily)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the connection; a later call reconnects."""
+
+    def is_connected(self) -> bool:
+        """Whether a connection is currently held."""
+        return False
+
+    # -- metadata about paths ---------------------------------------------
+
+    @abc.abstractmethod
+    def stat(self, path: str) -> Entry | None:
+        """Describe ``path`` (given without a trailing ``/``), or ``None``.
+
+        Returns a file entry if a file exists there, else a directory entry if
+        a directory exists there (on object stores: a marker or any key under
+        ``path + "/"``), else ``None``. ``stat("")`` is the root.
+        """
+
+    @abc.abstractmethod
+    def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        """Stream the entries under directory ``path``.
+
+        Not recursive: the files and subdirectories directly inside (each
+        subdirectory once, its path ending with ``/``). Recursive: every file
+        below, at any depth, and no directory entries. Object stores never
+        yield their own ``dir/`` markers as files.
+        """
+
+    def list_paths(self, path: str, recursive: bool) -> Iterator[str]:
+        """Like :meth:`list` but only paths; override when that is cheaper."""
+        return (entry.path for entry in self.list(path, recursive))
+
+    # -- reading -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of file ``path`` (``0 <= start < end <= size``)."""
+
+    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+        """Stream the whole file in chunks of at most ``chunk_size`` bytes.
+
+        The default issues ranged reads; backends override it with a single
+        streaming download.
+        """
+        if size is None:
+            entry = self.stat(path)
+            size = entry.size if entry is not None else 0
+        offset = 0
+        while offset < size:
+            end = min(offset + chunk_size, size)
+            yield self.read_range(path, offset, end)
+            offset = end
+
+    # -- writing -----------------------------------------------------------
+
+    @abc.abstractmethod
+    def open_writer(
+        self,
+        path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        part_size: int | None = None,
+        size_hint: int | None = None,
+    ) -> Writer:
+        """Start a write to file ``path`` (its parent directories are created).
+
+        :param metadata: user metadata to store with the file (ignored when
+            the backend has no ``user_metadata`` capability).
+        :param part_size: the size of the parts/blocks/chunks to upload in;
+            already validated by :meth:`validate_part_size`.
+        :param size_hint: total size, when known, to choose single-shot vs.
+            multipart uploads.
+        """
+
+    def validate_part_size(self, part_size: int) -> None:
+        """Raise :class:`~fluke.exceptions.InvalidChunkSizeError` if unacceptable.
+
+        The default checks the limits in :attr:`capabilities`.
+        """
+        from fluke._paths import check_part_size
+
+        check_part_size(part_size, self.capabilities)
+
+    @abc.abstractmethod
+    def mkdir(self, path: str) -> None:
+        """Create directory ``path`` (and parents); a marker on object stores."""
+
+    @abc.abstractmethod
+    def delete(self, path: str) -> None:
+        """Delete file ``path`` (not a directory)."""
+
+    def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
+        """Replace the user metadata of existing file ``path``.
+
+        The default does nothing (backends without user metadata).
+        """
+
+    # -- optional extras ---------------------------------------------------
+
+    def get_metadata(self, path: str) -> dict[str, str]:
+        """The user metadata stored with file ``path`` (``{}`` when none)."""
+        return {}
+
+    def checksum(self, path: str) -> Checksum | None:
+        """The native checksum of file ``path``, if the backend has one."""
+        return None
+
+    def copy_within(
+        self,
+        src_path: str,
+        dst: StorageBackend,
+        dst_path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Server-side copy to ``dst`` (same :meth:`copy_domain`); no bytes via us."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class QueueCapabilities:
+    """What a queue service can do.
+
+    :param max_receive: most messages one receive call may return.
+    :param long_polling: receive can wait server-side for messages.
+    :param max_message_bytes: largest message accepted, or ``None``.
+    """
+
+    max_receive: int = 10
+    long_polling: bool = False
+    max_message_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A message handed out by :meth:`QueueBackend.receive`.
+
+    :param body: the message text.
+    :param receipt: opaque handle needed to delete it or change its visibility.
+    :param message_id: the service's id of the message.
+    """
+
+    body: str
+    receipt: str
+    message_id: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class QueueBackend(abc.ABC):
+    """Primitive operations on one message queue."""
+
+    capabilities: QueueCapabilities = QueueCapabilities()
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """The queue's name."""
+
+    def connect(self) -> None:  # noqa: B027 - optional hook
+        """Open the connection now (backends also connect lazily)."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release the connection."""
+
+    def max_message_bytes(self) -> int | None:
+        """The largest message this queue accepts, in encoded bytes."""
+        return self.capabilities.max_message_bytes
+
+    def encoded_size(self, body: str) -> int:
+        """The size ``body`` will have on the wire (for the size check)."""
+        return len(body.encode("utf-8"))
+
+    @abc.abstractmethod
+    def send(self, body: str) -> None:
+        """Send one message; raise on failure."""
+
+    @abc.abstractmethod
+    def receive(
+        self, max_messages: int, *, wait_seconds: float, visibility_timeout: int | None
+    ) -> list[ReceivedMessage]:
+        """Receive up to ``max_messages`` (at most ``capabilities.max_receive``).
+
+        Received messages are hidden from other receivers until deleted or
+        until their visibility timeout expires. ``wait_seconds`` is how long
+        a service with long polling may wait for messages to arrive.
+        """
+
+    @abc.abstractmethod
+    def delete(self, messages: Sequence[ReceivedMessage]) -> list[ReceivedMessage]:
+        """Delete received messages; return those that could *not* be deleted."""
+
+    @abc.abstractmethod
+    def change_visibility(self, message: ReceivedMessage, timeout: int) -> None:
+        """Hide ``message`` for another ``timeout`` seconds (``0``: release it)."""
+
+    @abc.abstractmethod
+    def peek(self, max_messages: int) -> list[str]:
+        """Up to ``max_messages`` visible messages, without hiding or deleting them."""
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """Approximate number of messages, visible and in flight."""
+
+    @abc.abstractmethod
+    def purge(self) -> None:
+        """Delete every message."""

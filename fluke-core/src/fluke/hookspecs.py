@@ -1,0 +1,77 @@
+"""The hooks a Fluke plugin implements.
+
+A plugin is a module (or object) whose functions are marked with
+:data:`fluke.hookimpl` and whose distribution declares it as an entry point
+in group ``fluke``::
+
+    [project.entry-points.fluke]
+    memory = "fluke_memory.plugin"
+
+Every hook returns *declarations*: plain strings of the form
+``"package.module:attribute"``. Discovering plugins therefore imports no
+cloud SDK; the module named by a declaration is imported only when a user
+first touches that name (``from fluke.storage import AmazonS3Dir``).
+
+Writing a backend
+-----------------
+
+1. Subclass :class:`fluke.backend.StorageBackend` (or
+   :class:`fluke.backend.QueueBackend`) and implement its few primitives.
+2. Subclass :class:`fluke.storage.File` / :class:`fluke.storage.Dir` (or
+   :class:`fluke.queues.Queue`) with a constructor that builds your backend
+   and calls ``super().__init__``; the whole user API comes from the core.
+3. Declare the public names in the hooks below and the module in the
+   ``fluke`` entry-point group.
+4. Run the conformance suites of :mod:`fluke.testing` against a real server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pluggy
+
+PROJECT_NAME = "fluke"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def fluke_storage_classes() -> Mapping[str, str]:
+    """Declare the File/Dir classes this plugin adds to :mod:`fluke.storage`.
+
+    :return: public name -> ``"module:attribute"``, e.g.
+        ``{"AmazonS3Dir": "fluke_aws.storage:AmazonS3Dir"}``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def fluke_queue_classes() -> Mapping[str, str]:
+    """Declare the Queue classes this plugin adds to :mod:`fluke.queues`.
+
+    :return: public name -> ``"module:attribute"``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def fluke_auth_classes() -> Mapping[str, str]:
+    """Declare the auth classes this plugin adds to :mod:`fluke.auth`.
+
+    :return: public name -> ``"module:attribute"``.
+    """
+    raise NotImplementedError
+
+
+@hookspec
+def fluke_url_schemes() -> Mapping[str, str]:
+    """Declare the URL schemes this plugin opens (``s3``, ``sftp``, ...).
+
+    :return: scheme -> ``"module:attribute"`` of a callable
+        ``opener(url: urllib.parse.SplitResult, kind: str, auth: object | None)``
+        returning a Dir, File or Queue for ``kind`` ``"dir"``, ``"file"`` or
+        ``"queue"``.
+    """
+    raise NotImplementedError

