@@ -52,8 +52,7 @@ class LocalQueueBackend(QueueBackend):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        with self._transaction() as db:
-            db.executescript(_SCHEMA)
+        self._connection().executescript(_SCHEMA)
 
     def name(self) -> str:
         return self._queue

@@ -1,0 +1,59 @@
+"""What a backend package provides to run the conformance suites."""
+
+from __future__ import annotations
+
+import abc
+
+from fluke._dir import Dir
+from fluke._file import File
+from fluke._queue import Queue
+
+
+class StorageTarget(abc.ABC):
+    """A fresh, empty area of a real storage server (a dir, a bucket prefix...).
+
+    Paths given to these methods are relative to that area and use ``/``.
+    """
+
+    #: the scheme :meth:`File.get_uri` starts with (``"s3"``, ``"file"``...)
+    uri_scheme: str = "file"
+
+    @abc.abstractmethod
+    def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False) -> Dir:
+        """Construct this backend's Dir class for ``path`` (``""``: the area itself)."""
+
+    @abc.abstractmethod
+    def file(self, path: str, *, cache: bool = False) -> File:
+        """Construct this backend's File class for ``path``."""
+
+    @abc.abstractmethod
+    def full_path(self, path: str) -> str:
+        """The backend path (what ``get_path()`` returns) of relative ``path``."""
+
+    def write(self, path: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        """Create file ``path`` with ``data`` (and user metadata) on the server.
+
+        The default writes through the backend's own writer; override it to
+        seed through the SDK directly.
+        """
+        root = self.dir("", create_if_missing=True)
+        try:
+            backend = root._session.backend
+            with backend.open_writer(self.full_path(path), metadata=metadata) as writer:
+                writer.write(data)
+        finally:
+            root.close()
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release whatever the target holds."""
+
+
+class QueueTarget(abc.ABC):
+    """A fresh, empty queue on a real server."""
+
+    @abc.abstractmethod
+    def queue(self) -> Queue:
+        """Construct this backend's Queue class for the fresh queue."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release whatever the target holds."""

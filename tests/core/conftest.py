@@ -1,0 +1,1 @@
+"""Fixtures for fluke-core's own tests (local disk, local queue)."""

@@ -1,0 +1,53 @@
+"""The conformance suites against local disk and the local SQLite queue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fluke.local import LocalDir, LocalFile
+from fluke.localqueue import LocalQueue
+from fluke.testing import QueueSuite, QueueTarget, StorageSuite, StorageTarget
+
+
+class LocalTarget(StorageTarget):
+    """A fresh temporary directory."""
+
+    uri_scheme = "file"
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(root.resolve()) + "/"
+
+    def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False) -> LocalDir:
+        return LocalDir(self.root + path, create_if_missing=create_if_missing)
+
+    def file(self, path: str, *, cache: bool = False) -> LocalFile:
+        return LocalFile(self.root + path)
+
+    def full_path(self, path: str) -> str:
+        return self.root + path
+
+
+class LocalQueueTarget(QueueTarget):
+    """A fresh queue in a temporary SQLite file."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = str(root / "queue.db")
+
+    def queue(self) -> LocalQueue:
+        return LocalQueue(self.path, "test-queue")
+
+
+class TestLocalStorage(StorageSuite):
+    @pytest.fixture
+    def target(self, tmp_path: Path) -> StorageTarget:
+        area = tmp_path / "area"
+        area.mkdir()
+        return LocalTarget(area)
+
+
+class TestLocalQueue(QueueSuite):
+    @pytest.fixture
+    def target(self, tmp_path: Path) -> QueueTarget:
+        return LocalQueueTarget(tmp_path)
