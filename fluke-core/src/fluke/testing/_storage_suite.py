@@ -216,10 +216,10 @@ class StorageSuite:
             tree.set_metadata("sub", {"k": "v"})
 
     def test_real_metadata_round_trip(self, target: StorageTarget) -> None:
+        target.write("m.txt", b"m", metadata={"transfer": "True", "owner": "me"})
         with target.dir("") as root:
             if not root._session.backend.capabilities.user_metadata:
                 pytest.skip("backend stores no user metadata")
-        target.write("m.txt", b"m", metadata={"transfer": "True", "owner": "me"})
         with target.file("m.txt") as file:
             file.load_metadata()
             assert file.get_metadata() == {"transfer": "True", "owner": "me"}

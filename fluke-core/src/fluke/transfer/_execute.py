@@ -116,6 +116,7 @@ def _copy_one(
         ):
             logger.debug("server-side copy %s -> %s", source_uri, destination_uri)
             src_backend.copy_within(src.path, dst_backend, dst_path, metadata=metadata)
+            _verify_copy(dst_backend, dst_path, size, destination_uri)
             progress.add(size)
         else:
             _stream(src, size, dst_backend, dst_path, metadata, opts, progress)
@@ -128,6 +129,16 @@ def _copy_one(
         return FileOutcome(
             source_uri, destination_uri, "failed", 0, time.monotonic() - started, error
         )
+
+
+def _verify_copy(dst_backend: Any, dst_path: str, size: int, destination_uri: str) -> None:
+    """Check a server-side copy's size; remove the copy when it is wrong."""
+    entry = dst_backend.stat(dst_path)
+    if entry is None or entry.size != size:
+        found = None if entry is None else entry.size
+        if entry is not None:
+            dst_backend.delete(dst_path)
+        raise TransferError(f"{destination_uri}: expected {size} bytes, copy has {found}")
 
 
 def _stream(

@@ -1,0 +1,1 @@
+"""An example third-party Fluke plugin: storage kept in process memory."""
