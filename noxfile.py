@@ -30,7 +30,12 @@ def _apt_install(session: nox.Session, binary: str, package: str) -> None:
         return
     session.run("apt-get", "update", "-qq", external=True)
     session.run(
-        "apt-get", "install", "-y", "-qq", package, external=True,
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        package,
+        external=True,
         env={"DEBIAN_FRONTEND": "noninteractive"},
     )
 

@@ -19,7 +19,9 @@ class LocalTarget(StorageTarget):
     def __init__(self, root: Path) -> None:
         self.root = str(root.resolve()) + "/"
 
-    def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False) -> LocalDir:
+    def dir(
+        self, path: str = "", *, cache: bool = False, create_if_missing: bool = False
+    ) -> LocalDir:
         return LocalDir(self.root + path, create_if_missing=create_if_missing)
 
     def file(self, path: str, *, cache: bool = False) -> LocalFile:

@@ -42,7 +42,9 @@ def test_relative_paths_become_absolute(tmp_path: Path, monkeypatch: pytest.Monk
 
 @pytest.mark.parametrize("hostile", ["../x", "a/../../x", "/abs", "a\\..\\b", "nul\x00byte"])
 def test_hostile_keys_never_land_outside(src: LocalDir, dst: LocalDir, hostile: str) -> None:
-    source = TransferSource(Session(LocalBackend(), cache=False), src.get_path() + "one.txt", hostile)
+    source = TransferSource(
+        Session(LocalBackend(), cache=False), src.get_path() + "one.txt", hostile
+    )
     report = transfer([source], dst, suppress_output=True)
     assert not report
     assert isinstance(report.failed[0].error, UnsafePathError)

@@ -22,7 +22,9 @@ class MemoryTarget(StorageTarget):
     def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False):  # type: ignore[no-untyped-def]
         from fluke.storage import MemoryDir  # type: ignore[attr-defined]
 
-        return MemoryDir(self.store, self.prefix + path, cache=cache, create_if_missing=create_if_missing)
+        return MemoryDir(
+            self.store, self.prefix + path, cache=cache, create_if_missing=create_if_missing
+        )
 
     def file(self, path: str, *, cache: bool = False):  # type: ignore[no-untyped-def]
         from fluke.storage import MemoryFile  # type: ignore[attr-defined]

@@ -67,7 +67,9 @@ def _registry_of(*plugins: tuple[str, _Plugin]) -> _plugins.Registry:
 def test_two_plugins_claiming_one_name_is_an_error_naming_both() -> None:
     first = ("first-plugin", _Plugin({"SameDir": "a.mod:SameDir"}))
     second = ("second-plugin", _Plugin({"SameDir": "b.mod:SameDir"}))
-    with pytest.raises(PluginError, match="first-plugin.*second-plugin|second-plugin.*first-plugin"):
+    with pytest.raises(
+        PluginError, match="first-plugin.*second-plugin|second-plugin.*first-plugin"
+    ):
         _registry_of(first, second)
 
 

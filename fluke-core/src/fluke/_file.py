@@ -74,9 +74,7 @@ class File(Node):
 
     def load_metadata(self) -> None:
         """Fetch the object's real metadata into the local metadata dict."""
-        self._session.replace_local_metadata(
-            self._path, self._session.real_metadata(self._path)
-        )
+        self._session.replace_local_metadata(self._path, self._session.real_metadata(self._path))
 
     # -- reading -----------------------------------------------------------
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import warnings
 from types import TracebackType
+from typing import TypeVar
 
 from fluke._session import Session
 
 logger = logging.getLogger("fluke.storage")
+
+_N = TypeVar("_N", bound="Node")
 
 
 class Node:
@@ -52,7 +55,7 @@ class Node:
         if self._owner and hasattr(self, "_session"):
             self._session.backend.close()
 
-    def __enter__(self) -> Node:
+    def __enter__(self: _N) -> _N:
         self.open()
         return self
 

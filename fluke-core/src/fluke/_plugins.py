@@ -134,11 +134,9 @@ def build_plugin_manager() -> tuple[pluggy.PluginManager, dict[str, PluginInfo]]
     for plugin_name, _plugin in pm.list_name_plugin():
         plugins[plugin_name] = PluginInfo(plugin_name, None, None)
     for plugin, dist in pm.list_plugin_distinfo():
-        plugin_name = pm.get_name(plugin)
-        if plugin_name is not None:
-            plugins[plugin_name] = PluginInfo(
-                plugin_name, dist.metadata["name"], dist.version
-            )
+        registered = pm.get_name(plugin)
+        if registered is not None:
+            plugins[registered] = PluginInfo(registered, dist.metadata["name"], dist.version)
     from importlib.metadata import PackageNotFoundError, version
 
     try:

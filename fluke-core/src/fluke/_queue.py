@@ -6,11 +6,14 @@ import logging
 import time
 from collections.abc import Iterator
 from types import TracebackType
+from typing import TypeVar
 
 from fluke.backend import QueueBackend, ReceivedMessage
 from fluke.exceptions import MessageTooLargeError
 
 logger = logging.getLogger("fluke.queues")
+
+_Q = TypeVar("_Q", bound="Queue")
 
 #: How long a long-polling service may wait before an empty answer means "empty".
 EMPTY_WAIT_SECONDS = 1.0
@@ -56,7 +59,7 @@ class Queue:
         """Whether :meth:`open` was called and :meth:`close` was not since."""
         return self._open
 
-    def __enter__(self) -> Queue:
+    def __enter__(self: _Q) -> _Q:
         self.open()
         return self
 
@@ -169,8 +172,10 @@ class Queue:
         delivered = 0
         while True:
             while num_messages is None or delivered < num_messages:
-                wanted = batch_size if num_messages is None else min(
-                    batch_size, num_messages - delivered
+                wanted = (
+                    batch_size
+                    if num_messages is None
+                    else min(batch_size, num_messages - delivered)
                 )
                 batch = self._receive(wanted)
                 if not batch:

@@ -146,9 +146,11 @@ class LocalQueueBackend(QueueBackend):
         return [body for (body,) in rows]
 
     def count(self) -> int:
-        (total,) = self._connection().execute(
-            "SELECT COUNT(*) FROM messages WHERE queue = ?", (self._queue,)
-        ).fetchone()
+        (total,) = (
+            self._connection()
+            .execute("SELECT COUNT(*) FROM messages WHERE queue = ?", (self._queue,))
+            .fetchone()
+        )
         return int(total)
 
     def purge(self) -> None:

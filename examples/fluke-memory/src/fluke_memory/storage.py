@@ -161,6 +161,4 @@ class MemoryDir(Dir):
         create_if_missing: bool = False,
     ) -> None:
         prefix = _paths.normalise_object_path(path, is_dir=True)
-        self._attach(
-            MemoryBackend(store), prefix, cache=cache, create_if_missing=create_if_missing
-        )
+        self._attach(MemoryBackend(store), prefix, cache=cache, create_if_missing=create_if_missing)

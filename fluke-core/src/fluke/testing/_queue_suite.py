@@ -85,7 +85,7 @@ class QueueSuite:
         assert list(queue.poll(suppress_output=True)) == []
 
     def test_unicode_round_trip(self, queue: Queue) -> None:
-        text = "ünïcödé ✓ <xml & stuff> \"quotes\""
+        text = 'ünïcödé ✓ <xml & stuff> "quotes"'
         assert queue.push(text)
         assert [m for batch in queue.poll() for m in batch] == [text]
 

@@ -51,7 +51,7 @@ class _Progress:
         self._lock = threading.Lock()
         self._bar: Any = None
         if enabled:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
             self._bar = tqdm(
                 desc=description, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr
@@ -83,9 +83,7 @@ def _metadata_for(src: TransferSource) -> dict[str, str]:
     return dict(local) if local else src.session.real_metadata(src.path)
 
 
-def _copy_one(
-    src: TransferSource, dst: Dir, opts: _Options, progress: _Progress
-) -> FileOutcome:
+def _copy_one(src: TransferSource, dst: Dir, opts: _Options, progress: _Progress) -> FileOutcome:
     started = time.monotonic()
     src_backend = src.session.backend
     dst_session: Session = dst._session
