@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from fluke.hookspecs import hookimpl
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fluke._plugins import PluginInfo
+    from fluke.hookspecs import hookimpl
 
 __all__ = ["hookimpl", "plugins"]
 
@@ -17,3 +16,12 @@ def plugins() -> list[PluginInfo]:
     from fluke import _plugins
 
     return _plugins.registry().plugins
+
+
+def __getattr__(name: str) -> Any:
+    # ``hookimpl`` needs pluggy, which ``import fluke.storage`` should not pay for.
+    if name == "hookimpl":
+        from fluke.hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module 'fluke' has no attribute {name!r}")

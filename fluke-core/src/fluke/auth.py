@@ -4,8 +4,11 @@ Every name (``AWSAuth``, ``AzureAuth``, ``GCPAuth``, ``RemoteAuth``) is
 provided by a plugin and resolved on first access.
 """
 
-from fluke import _plugins
-
 __all__: list[str] = []
 
-__getattr__ = _plugins.module_getattr("auth", __name__)
+
+def __getattr__(name: str) -> object:
+    # Plugin names resolve on first access; pluggy is imported only then.
+    from fluke import _plugins
+
+    return _plugins.module_getattr("auth", __name__)(name)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 __all__ = [
     "Checksum",
@@ -31,8 +31,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class Checksum:
+class Checksum(NamedTuple):
     """A content checksum as a backend knows it natively.
 
     :param algorithm: ``"md5"``, ``"crc32c"``, ``"sha256"``, or an opaque
@@ -44,8 +43,7 @@ class Checksum:
     value: str
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One item of a listing or the answer of :meth:`StorageBackend.stat`.
 
     :param path: full backend path (directories end with ``/``).
@@ -62,8 +60,7 @@ class Entry:
     checksum: Checksum | None = None
 
 
-@dataclass(frozen=True)
-class StorageCapabilities:
+class StorageCapabilities(NamedTuple):
     """What a storage backend can do beyond the required primitives.
 
     :param user_metadata: objects carry user metadata (``get_metadata`` returns it
@@ -273,8 +270,7 @@ class StorageBackend(abc.ABC):
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class QueueCapabilities:
+class QueueCapabilities(NamedTuple):
     """What a queue service can do.
 
     :param max_receive: most messages one receive call may return.
@@ -287,8 +283,7 @@ class QueueCapabilities:
     max_message_bytes: int | None = None
 
 
-@dataclass(frozen=True)
-class ReceivedMessage:
+class ReceivedMessage(NamedTuple):
     """A message handed out by :meth:`QueueBackend.receive`.
 
     :param body: the message text.
@@ -299,7 +294,7 @@ class ReceivedMessage:
     body: str
     receipt: str
     message_id: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
+    extra: Mapping[str, str] | None = None
 
 
 class QueueBackend(abc.ABC):

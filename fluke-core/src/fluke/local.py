@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 
 from fluke import _paths
@@ -20,6 +18,8 @@ class _LocalWriter(Writer):
 
     def __init__(self, path: str) -> None:
         self._path = path
+        import tempfile
+
         parent = os.path.dirname(path)
         os.makedirs(parent, exist_ok=True)
         fd, self._tmp = tempfile.mkstemp(
@@ -131,6 +131,8 @@ class LocalBackend(StorageBackend):
         *,
         metadata: Mapping[str, str] | None = None,
     ) -> None:
+        import shutil
+
         writer = _LocalWriter(dst_path)
         try:
             with open(src_path, "rb") as source:

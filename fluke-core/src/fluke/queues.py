@@ -5,10 +5,14 @@
 first access.
 """
 
-from fluke import _plugins
 from fluke._queue import Queue
 from fluke.localqueue import LocalQueue
 
 __all__ = ["LocalQueue", "Queue"]
 
-__getattr__ = _plugins.module_getattr("queue", __name__)
+
+def __getattr__(name: str) -> object:
+    # Plugin names resolve on first access; pluggy is imported only then.
+    from fluke import _plugins
+
+    return _plugins.module_getattr("queue", __name__)(name)

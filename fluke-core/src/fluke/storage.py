@@ -5,11 +5,15 @@
 resolved on first access.
 """
 
-from fluke import _plugins
 from fluke._dir import Dir
 from fluke._file import File
 from fluke.local import LocalDir, LocalFile
 
 __all__ = ["Dir", "File", "LocalDir", "LocalFile"]
 
-__getattr__ = _plugins.module_getattr("storage", __name__)
+
+def __getattr__(name: str) -> object:
+    # Plugin names resolve on first access; pluggy is imported only then.
+    from fluke import _plugins
+
+    return _plugins.module_getattr("storage", __name__)(name)
