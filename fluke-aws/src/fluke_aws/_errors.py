@@ -1,0 +1,48 @@
+"""Reading botocore errors and turning them into Fluke's exceptions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
+
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
+
+__all__ = ["error_code", "is_not_found", "s3_errors"]
+
+_MISSING_KEY = frozenset({"NoSuchKey", "404", "NotFound"})
+_MISSING_BUCKET = frozenset({"NoSuchBucket"})
+
+
+def error_code(error: ClientError) -> str:
+    """The service's error code (``"NoSuchKey"``, ``"404"``, ...)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def http_status(error: ClientError) -> int:
+    """The HTTP status of the failed request (``0`` if unknown)."""
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+
+
+def is_not_found(error: ClientError) -> bool:
+    """Whether ``error`` says the object (not the bucket) is missing."""
+    return error_code(error) in _MISSING_KEY
+
+
+@contextmanager
+def s3_errors(bucket: str, path: str | None = None) -> Iterator[None]:
+    """Translate S3 errors: missing bucket, and (given ``path``) missing key.
+
+    :raises BucketNotFoundError: the bucket does not exist.
+    :raises InvalidPathError: the key ``path`` does not exist.
+    """
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code in _MISSING_BUCKET:
+            raise BucketNotFoundError(bucket) from None
+        if path is not None and code in _MISSING_KEY:
+            raise InvalidPathError(path) from None
+        raise

@@ -1,0 +1,314 @@
+"""The S3 storage backend: the primitives of :class:`fluke.backend.StorageBackend`.
+
+"Directories" are key prefixes, optionally materialised by a zero-byte
+``dir/`` marker object (what ``mkdir`` and ``create_if_missing=True``
+create). Listings stream page by page (``ListObjectsV2``, 1,000 keys per
+page) and never hold the whole bucket in memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import mimetypes
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
+
+from fluke import _paths
+from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
+from fluke_aws._errors import error_code, http_status, is_not_found, s3_errors
+from fluke_aws._s3copy import server_side_copy
+from fluke_aws._s3writer import S3Writer
+from fluke_aws.auth import AWSAuth
+
+__all__ = ["S3Backend", "MIN_PART_SIZE", "MAX_PART_SIZE", "etag_checksum"]
+
+logger = logging.getLogger("fluke.aws")
+
+MiB = 1024 * 1024
+MIN_PART_SIZE = 5 * MiB
+MAX_PART_SIZE = 5 * 1024 * MiB
+
+
+def etag_checksum(etag: str | None) -> Checksum | None:
+    """The :class:`Checksum` an ETag stands for.
+
+    A single-PUT object's ETag is the MD5 of its content (``"md5"``); a
+    multipart ETag (``<md5-of-md5s>-<parts>``) is only comparable with
+    another ETag made with the same part size (``"s3-etag"``).
+    """
+    if not etag:
+        return None
+    value = etag.strip('"').lower()
+    if "-" in value or len(value) != 32:
+        return Checksum("s3-etag", value)
+    return Checksum("md5", value)
+
+
+def check_bucket_name(bucket: object) -> str:
+    """Refuse a bucket name that cannot be one (naming it in the error)."""
+    if not isinstance(bucket, str) or not bucket or "/" in bucket or bucket != bucket.strip():
+        raise InvalidPathError(repr(bucket), "is not a valid S3 bucket name")
+    return bucket
+
+
+class S3Backend(StorageBackend):
+    """One S3 bucket, reached through one (lazily created) boto3 client.
+
+    :param auth: the credentials, region and endpoint.
+    :param bucket: the bucket's name.
+    """
+
+    capabilities = StorageCapabilities(
+        user_metadata=True,
+        server_side_copy=True,
+        native_checksum="md5",
+        directory_markers=True,
+        remote=True,
+        sorted_listing=True,
+        max_concurrency=16,
+        min_part_size=MIN_PART_SIZE,
+        max_part_size=MAX_PART_SIZE,
+    )
+
+    #: Part size of multipart uploads when the caller gives none.
+    default_part_size = 8 * MiB
+    #: Objects larger than this are copied with UploadPartCopy (CopyObject's limit).
+    multipart_copy_threshold = MAX_PART_SIZE
+    #: Part size of multipart copies.
+    copy_part_size = 512 * MiB
+
+    def __init__(self, auth: AWSAuth, bucket: str) -> None:
+        if not isinstance(auth, AWSAuth):
+            raise TypeError(f"auth must be an AWSAuth, not {type(auth).__name__}")
+        self.auth = auth
+        self.bucket = check_bucket_name(bucket)
+        self._lock = threading.Lock()
+        self._client_instance: Any = None
+        self._domain: str | None = None
+
+    # -- identity and lifecycle ----------------------------------------------
+
+    def uri(self, path: str) -> str:
+        return f"s3://{self.bucket}/{path}"
+
+    def copy_domain(self) -> str | None:
+        """Same endpoint and same credentials: CopyObject works between the two."""
+        if self._domain is None:
+            identity = self.auth._identity()
+            if identity is None:
+                return None
+            self._domain = f"s3|{self.client.meta.endpoint_url}|{identity}"
+        return self._domain
+
+    @property
+    def client(self) -> Any:
+        """The boto3 S3 client, created on first use."""
+        client = self._client_instance
+        if client is None:
+            with self._lock:
+                if self._client_instance is None:
+                    self._client_instance = self.auth._client("s3")
+                client = self._client_instance
+        return client
+
+    def connect(self) -> None:
+        self.client  # noqa: B018 - creates the client
+
+    def close(self) -> None:
+        with self._lock:
+            client, self._client_instance = self._client_instance, None
+        if client is not None:
+            client.close()
+
+    def is_connected(self) -> bool:
+        return self._client_instance is not None
+
+    # -- metadata about paths ------------------------------------------------
+
+    def _head(self, path: str) -> dict[str, Any] | None:
+        """HEAD the object ``path``; ``None`` if it does not exist."""
+        try:
+            response: dict[str, Any] = self.client.head_object(Bucket=self.bucket, Key=path)
+        except ClientError as error:
+            if is_not_found(error) or http_status(error) == 404:
+                return None  # a missing bucket also answers 404 to HEAD
+            raise
+        return response
+
+    def check_bucket(self) -> None:
+        """Raise :class:`BucketNotFoundError` unless the bucket can be reached."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError as error:
+            if http_status(error) in (403, 404) or error_code(error) in ("404", "NoSuchBucket"):
+                raise BucketNotFoundError(self.bucket) from None
+            raise
+
+    def _has_prefix(self, prefix: str) -> bool:
+        with s3_errors(self.bucket):
+            response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
+        return bool(response.get("KeyCount", len(response.get("Contents", []))))
+
+    def stat(self, path: str) -> Entry | None:
+        if path == "":
+            self.check_bucket()
+            return Entry("", True)
+        head = self._head(path)
+        if head is not None and not path.endswith(_paths.SEP):
+            return Entry(
+                path,
+                False,
+                int(head.get("ContentLength", 0)),
+                head["LastModified"].timestamp() if "LastModified" in head else None,
+                etag_checksum(head.get("ETag")),
+            )
+        directory = _paths.as_dir_path(path)
+        if self._has_prefix(directory):
+            return Entry(directory, True)
+        return None
+
+    def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        with s3_errors(self.bucket):
+            yield from paginator.paginate(Bucket=self.bucket, **kwargs)
+
+    def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        """Stream the listing page by page, in key order.
+
+        Directory markers (keys ending with ``/``) are never yielded as files;
+        non-recursively a subdirectory appears once, whether it is a marker,
+        a prefix, or both.
+        """
+        if recursive:
+            for page in self._pages(Prefix=path):
+                for item in page.get("Contents", ()):
+                    if not item["Key"].endswith(_paths.SEP):
+                        yield self._file_entry(item)
+            return
+        for page in self._pages(Prefix=path, Delimiter=_paths.SEP):
+            files = (
+                self._file_entry(item)
+                for item in page.get("Contents", ())
+                if not item["Key"].endswith(_paths.SEP)  # the dir's own marker
+            )
+            dirs = (Entry(item["Prefix"], True) for item in page.get("CommonPrefixes", ()))
+            # Both lists are sorted; S3 places each prefix at its first key.
+            yield from heapq.merge(files, dirs, key=lambda entry: entry.path)
+
+    @staticmethod
+    def _file_entry(item: Mapping[str, Any]) -> Entry:
+        modified = item.get("LastModified")
+        return Entry(
+            item["Key"],
+            False,
+            int(item.get("Size", 0)),
+            modified.timestamp() if modified is not None else None,
+            etag_checksum(item.get("ETag")),
+        )
+
+    # -- reading ---------------------------------------------------------------
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        with s3_errors(self.bucket, path):
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=path, Range=f"bytes={start}-{end - 1}"
+            )
+        body = response["Body"]
+        try:
+            data: bytes = body.read()
+        finally:
+            body.close()
+        return data
+
+    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+        """One streaming GET, yielded in chunks of at most ``chunk_size`` bytes."""
+        if size == 0:
+            return
+        with s3_errors(self.bucket, path):
+            response = self.client.get_object(Bucket=self.bucket, Key=path)
+        body = response["Body"]
+        try:
+            while data := body.read(chunk_size):
+                yield data
+        finally:
+            body.close()
+
+    # -- writing ---------------------------------------------------------------
+
+    def open_writer(
+        self,
+        path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        part_size: int | None = None,
+        size_hint: int | None = None,
+    ) -> Writer:
+        if part_size is not None:
+            self.validate_part_size(part_size)
+        extra: dict[str, Any] = {"Metadata": dict(metadata or {})}
+        content_type = mimetypes.guess_type(path)[0]
+        if content_type is not None:
+            extra["ContentType"] = content_type
+        return S3Writer(
+            self.client,
+            self.bucket,
+            path,
+            extra=extra,
+            part_size=part_size,
+            default_part_size=self.default_part_size,
+            size_hint=size_hint,
+        )
+
+    def mkdir(self, path: str) -> None:
+        """Create the zero-byte marker ``path`` (ending with ``/``)."""
+        directory = _paths.as_dir_path(path)
+        if directory in ("", _paths.SEP):
+            return
+        with s3_errors(self.bucket):
+            self.client.put_object(Bucket=self.bucket, Key=directory, Body=b"")
+
+    def delete(self, path: str) -> None:
+        with s3_errors(self.bucket, path):
+            self.client.delete_object(Bucket=self.bucket, Key=path)
+
+    # -- metadata --------------------------------------------------------------
+
+    def get_metadata(self, path: str) -> dict[str, str]:
+        """The object's ``x-amz-meta-*`` headers (S3 lower-cases their names)."""
+        head = self._head(path)
+        if head is None:
+            raise InvalidPathError(path)
+        return dict(head.get("Metadata", {}))
+
+    def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
+        """Replace the user metadata with a server-side copy onto itself."""
+        server_side_copy(self, path, self, path, metadata=metadata)
+
+    def checksum(self, path: str) -> Checksum | None:
+        """The object's ETag (``"md5"`` for single-PUT objects, else ``"s3-etag"``)."""
+        head = self._head(path)
+        return etag_checksum(head.get("ETag")) if head is not None else None
+
+    # -- server-side copy ------------------------------------------------------
+
+    def copy_within(
+        self,
+        src_path: str,
+        dst: StorageBackend,
+        dst_path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """CopyObject (UploadPartCopy above 5 GiB) into ``dst``'s bucket.
+
+        The copy gets ``metadata`` as its user metadata (none when ``None``),
+        like a streamed copy would.
+        """
+        if not isinstance(dst, S3Backend):
+            raise TypeError(f"cannot copy server-side from S3 to {type(dst).__name__}")
+        server_side_copy(self, src_path, dst, dst_path, metadata=metadata or {})

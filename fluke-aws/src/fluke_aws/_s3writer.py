@@ -1,0 +1,172 @@
+"""Streaming writes to S3: one PUT for small objects, multipart above a part.
+
+Bytes are buffered up to one part. If the whole content fits in one part it
+is sent with a single ``PutObject`` at :meth:`S3Writer.commit`; otherwise a
+multipart upload is started and full parts are uploaded (a few at a time,
+in background threads) as they fill. :meth:`S3Writer.abort` waits for the
+parts in flight and aborts the upload, so no upload is left dangling and
+nothing appears under the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from fluke.backend import Writer
+from fluke.exceptions import InvalidChunkSizeError
+
+__all__ = ["S3Writer", "MAX_PARTS"]
+
+logger = logging.getLogger("fluke.aws")
+
+#: S3 accepts at most this many parts in one multipart upload.
+MAX_PARTS = 10_000
+#: Parts uploaded concurrently by one writer.
+PARTS_IN_FLIGHT = 4
+
+
+class S3Writer(Writer):
+    """A write to one S3 key (see the module docstring).
+
+    :param client: the boto3 S3 client.
+    :param bucket: the bucket.
+    :param key: the destination key.
+    :param extra: ``Metadata``/``ContentType`` arguments for the PUT or upload.
+    :param part_size: the caller's part size (already validated), or ``None``.
+    :param default_part_size: the part size when the caller gives none.
+    :param size_hint: the total size, when known.
+    :raises InvalidChunkSizeError: ``part_size`` would need more than 10,000
+        parts for ``size_hint`` bytes.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        *,
+        extra: dict[str, Any],
+        part_size: int | None,
+        default_part_size: int,
+        size_hint: int | None,
+    ) -> None:
+        if part_size is None:
+            part_size = default_part_size
+            if size_hint is not None and size_hint > part_size * MAX_PARTS:
+                part_size = math.ceil(size_hint / MAX_PARTS)
+        elif size_hint is not None and size_hint > part_size * MAX_PARTS:
+            raise InvalidChunkSizeError(
+                part_size, f"{size_hint} bytes would need more than {MAX_PARTS} S3 parts"
+            )
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        self._extra = extra
+        self._part_size = part_size
+        self._buffer = bytearray()
+        self._upload_id: str | None = None
+        self._parts: list[Future[dict[str, Any]]] = []
+        self._pool: ThreadPoolExecutor | None = None
+        self._slots = threading.BoundedSemaphore(PARTS_IN_FLIGHT)
+        self._done = False
+
+    @property
+    def upload_id(self) -> str | None:
+        """The id of the multipart upload, once one has started."""
+        return self._upload_id
+
+    def write(self, data: bytes) -> int:
+        if self._done:
+            raise ValueError(f"write to s3://{self._bucket}/{self._key} after commit/abort")
+        self._buffer += data
+        while len(self._buffer) >= self._part_size:
+            part = bytes(self._buffer[: self._part_size])
+            del self._buffer[: self._part_size]
+            self._submit(part)
+        return len(data)
+
+    def _submit(self, part: bytes) -> None:
+        if self._upload_id is None:
+            response = self._client.create_multipart_upload(
+                Bucket=self._bucket, Key=self._key, **self._extra
+            )
+            self._upload_id = response["UploadId"]
+            self._pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="fluke-s3-part")
+            logger.debug("multipart upload started for s3://%s/%s", self._bucket, self._key)
+        for future in self._parts:  # surface a failed part early
+            error = future.exception() if future.done() else None
+            if error is not None:
+                raise error
+        self._slots.acquire()  # bounds the memory held by parts in flight
+        number = len(self._parts) + 1
+        assert self._pool is not None
+        try:
+            future = self._pool.submit(self._upload_part, number, part)
+        except BaseException:
+            self._slots.release()
+            raise
+        self._parts.append(future)
+
+    def _upload_part(self, number: int, data: bytes) -> dict[str, Any]:
+        try:
+            response = self._client.upload_part(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                PartNumber=number,
+                Body=data,
+            )
+            return {"PartNumber": number, "ETag": response["ETag"]}
+        finally:
+            self._slots.release()
+
+    def commit(self) -> None:
+        if self._done:
+            return
+        try:
+            if self._upload_id is None:
+                self._client.put_object(
+                    Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra
+                )
+            else:
+                if self._buffer:
+                    self._submit(bytes(self._buffer))
+                parts = [future.result() for future in self._parts]
+                self._client.complete_multipart_upload(
+                    Bucket=self._bucket,
+                    Key=self._key,
+                    UploadId=self._upload_id,
+                    MultipartUpload={"Parts": parts},
+                )
+        except BaseException:
+            self.abort()
+            raise
+        self._finish()
+
+    def abort(self) -> None:
+        if self._done:
+            return
+        self._finish()
+        if self._upload_id is not None:
+            try:
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
+                )
+            except Exception:
+                logger.warning(
+                    "aborting the multipart upload of s3://%s/%s failed",
+                    self._bucket,
+                    self._key,
+                    exc_info=True,
+                )
+
+    def _finish(self) -> None:
+        self._done = True
+        self._buffer = bytearray()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
