@@ -1,0 +1,360 @@
+"""The Google Cloud Storage backend: one bucket, spoken to through google-cloud-storage."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from fluke import _paths
+from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.exceptions import BucketNotFoundError, InvalidPathError, TransferError
+from fluke_gcp import _crc
+from fluke_gcp._sdk import (
+    api_exceptions,
+    auth_credentials,
+    auth_requests,
+    requests_adapters,
+    storage,
+)
+from fluke_gcp._writer import CHUNK_MULTIPLE, GCSWriter
+from fluke_gcp.auth import GCPAuth
+
+__all__ = ["GCSBackend"]
+
+logger = logging.getLogger("fluke.gcp")
+
+DEFAULT_ENDPOINT = "https://storage.googleapis.com"
+_LIST_FIELDS = "items(name,size,updated,crc32c),prefixes,nextPageToken"
+_POOL_SIZE = 32
+_DOWNLOAD_ATTEMPTS = 4
+
+
+def _entry(blob: Any) -> Entry:
+    updated = blob.updated
+    crc = blob.crc32c
+    return Entry(
+        blob.name,
+        False,
+        int(blob.size or 0),
+        updated.timestamp() if updated is not None else None,
+        Checksum("crc32c", _crc.base64_to_hex(crc)) if crc else None,
+    )
+
+
+class GCSBackend(StorageBackend):
+    """Primitive operations on one GCS bucket.
+
+    The client (and its pooled HTTP session) is created on first use and
+    shared by every thread; :meth:`close` releases it.
+
+    :param auth: credentials, project and optional endpoint.
+    :param bucket: the bucket's name.
+    """
+
+    capabilities = StorageCapabilities(
+        user_metadata=True,
+        server_side_copy=True,
+        native_checksum="crc32c",
+        directory_markers=True,
+        remote=True,
+        sorted_listing=False,
+        max_concurrency=16,
+        min_part_size=CHUNK_MULTIPLE,
+        part_size_multiple=CHUNK_MULTIPLE,
+    )
+
+    def __init__(self, auth: GCPAuth, bucket: str) -> None:
+        if not isinstance(auth, GCPAuth):
+            raise TypeError(f"auth must be a GCPAuth, not {type(auth).__name__}")
+        if not isinstance(bucket, str) or not bucket or "/" in bucket:
+            raise BucketNotFoundError(str(bucket))
+        self._auth = auth
+        self._bucket_name = bucket
+        self._endpoint = auth.get_endpoint()
+        self._lock = threading.Lock()
+        self._client: Any = None
+        self._http: Any = None
+        self._bucket_checked = False
+
+    # -- identity ----------------------------------------------------------
+
+    @property
+    def bucket_name(self) -> str:
+        """The bucket's name."""
+        return self._bucket_name
+
+    def uri(self, path: str) -> str:
+        return f"gs://{self._bucket_name}/{path}"
+
+    def copy_domain(self) -> str | None:
+        endpoint = self._endpoint or DEFAULT_ENDPOINT
+        return f"gcs|{endpoint}|{self._auth.get_project_id()}|{self._auth._identity_key()}"
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def _connect(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._client is None:
+                credentials = auth_credentials.with_scopes_if_required(
+                    self._auth._google_credentials(), storage.Client.SCOPE
+                )
+                http = auth_requests.AuthorizedSession(credentials)
+                adapter = requests_adapters.HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_SIZE)
+                http.mount("https://", adapter)
+                http.mount("http://", adapter)
+                options = {"api_endpoint": self._endpoint} if self._endpoint else None
+                self._client = storage.Client(
+                    project=self._auth.get_project_id(),
+                    credentials=credentials,
+                    _http=http,
+                    client_options=options,
+                )
+                self._http = http
+                logger.debug("connected to %s", self.uri(""))
+            return self._client, self._http
+
+    def client(self) -> Any:
+        """The ``google.cloud.storage.Client`` (created on first use)."""
+        return self._connect()[0]
+
+    def http(self) -> Any:
+        """The authorised ``requests`` session the client uses."""
+        return self._connect()[1]
+
+    def bucket(self) -> Any:
+        """A ``Bucket`` handle (no request is made)."""
+        return self.client().bucket(self._bucket_name)
+
+    def connect(self) -> None:
+        self._connect()
+
+    def close(self) -> None:
+        with self._lock:
+            http, self._http, self._client = self._http, None, None
+        if http is not None:
+            http.close()
+
+    def is_connected(self) -> bool:
+        return self._client is not None
+
+    def check_bucket(self) -> None:
+        """Raise :class:`BucketNotFoundError` unless the bucket is reachable."""
+        if self._bucket_checked:
+            return
+        try:
+            self.bucket().reload()
+        except api_exceptions.NotFound:
+            raise BucketNotFoundError(self._bucket_name) from None
+        except api_exceptions.Forbidden:
+            # no storage.buckets.get: being able to list objects is enough
+            try:
+                next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
+            except (api_exceptions.NotFound, api_exceptions.Forbidden):
+                raise BucketNotFoundError(self._bucket_name) from None
+        self._bucket_checked = True
+
+    # -- metadata about paths ---------------------------------------------
+
+    def stat(self, path: str) -> Entry | None:
+        if path == "":
+            self.check_bucket()
+            return Entry("", True)
+        blob = self.bucket().get_blob(path)
+        if blob is not None:
+            return _entry(blob)
+        prefix = path + _paths.SEP
+        found = self.client().list_blobs(
+            self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
+        )
+        if next(iter(found), None) is not None:
+            return Entry(prefix, True)
+        return None
+
+    def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        iterator = self.client().list_blobs(
+            self._bucket_name,
+            prefix=path or None,
+            delimiter=None if recursive else _paths.SEP,
+            fields=_LIST_FIELDS,
+        )
+        seen: set[str] = set()
+        for page in iterator.pages:
+            if not recursive:
+                for prefix in page.prefixes:
+                    if prefix not in seen:
+                        seen.add(prefix)
+                        yield Entry(prefix, True)
+            for blob in page:
+                if blob.name.endswith(_paths.SEP):
+                    continue  # a directory marker (this dir's own, or any below)
+                yield _entry(blob)
+
+    def list_paths(self, path: str, recursive: bool) -> Iterator[str]:
+        return (entry.path for entry in self.list(path, recursive))
+
+    # -- reading -----------------------------------------------------------
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        if start >= end:
+            return b""
+        try:
+            data: bytes = (
+                self.bucket().blob(path).download_as_bytes(start=start, end=end - 1, checksum=None)
+            )
+        except api_exceptions.NotFound:
+            raise InvalidPathError(self.uri(path)) from None
+        return data
+
+    def _media_url(self, path: str) -> str:
+        base = self._endpoint or self.client().api_endpoint or DEFAULT_ENDPOINT
+        name = urllib.parse.quote(path, safe="")
+        bucket = urllib.parse.quote(self._bucket_name, safe="")
+        return f"{base}/download/storage/v1/b/{bucket}/o/{name}?alt=media"
+
+    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+        """One streaming download (resumed with a Range header if cut), CRC32C-checked."""
+        url = self._media_url(path)
+        http = self.http()
+        offset = 0
+        crc = _crc.Crc32c()
+        expected: int | None = None
+        generation: str | None = None
+        attempt = 0
+        while True:
+            headers = {"Accept-Encoding": "identity"}
+            query = url
+            if offset:
+                headers["Range"] = f"bytes={offset}-"
+                if generation:
+                    query = f"{url}&generation={generation}"
+            response = http.get(query, headers=headers, stream=True, timeout=120)
+            try:
+                if response.status_code == 404:
+                    raise InvalidPathError(self.uri(path))
+                if response.status_code == 416:  # resumed exactly at the end
+                    break
+                if response.status_code >= 400:
+                    raise api_exceptions.from_http_response(response)
+                if offset == 0:
+                    generation = response.headers.get("X-Goog-Generation")
+                    expected = self._expected_crc(response)
+                try:
+                    for chunk in response.iter_content(chunk_size):
+                        if chunk:
+                            offset += len(chunk)
+                            crc.update(chunk)
+                            yield chunk
+                    break
+                except OSError:
+                    attempt += 1
+                    if attempt >= _DOWNLOAD_ATTEMPTS:
+                        raise
+                    logger.debug("download of %s cut at %d; resuming", self.uri(path), offset)
+                    time.sleep(0.5 * attempt)
+            finally:
+                response.close()
+        if expected is not None and crc.value != expected:
+            raise TransferError(f"{self.uri(path)}: crc32c mismatch on download")
+
+    @staticmethod
+    def _expected_crc(response: Any) -> int | None:
+        stored = response.headers.get("X-Goog-Stored-Content-Encoding", "identity")
+        if stored != "identity" or response.headers.get("Content-Encoding"):
+            return None
+        for part in response.headers.get("X-Goog-Hash", "").split(","):
+            name, _, value = part.strip().partition("=")
+            if name == "crc32c" and value:
+                return _crc.from_base64(value)
+        return None
+
+    # -- writing -----------------------------------------------------------
+
+    def open_writer(
+        self,
+        path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        part_size: int | None = None,
+        size_hint: int | None = None,
+    ) -> Writer:
+        if not path or path.endswith(_paths.SEP):
+            raise InvalidPathError(path, "is not a file path")
+        if part_size is not None:
+            self.validate_part_size(part_size)
+        return GCSWriter(self, path, metadata, part_size)
+
+    def mkdir(self, path: str) -> None:
+        marker = _paths.as_dir_path(path)
+        if not marker:
+            return
+        self.bucket().blob(marker).upload_from_string(
+            b"", content_type="application/x-directory", checksum=None
+        )
+
+    def delete(self, path: str) -> None:
+        try:
+            self.bucket().blob(path).delete()
+        except api_exceptions.NotFound:
+            raise InvalidPathError(self.uri(path)) from None
+
+    def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
+        """Replace the object's user metadata (a full update, so removed keys go)."""
+        blob = self.bucket().get_blob(path)
+        if blob is None:
+            raise InvalidPathError(self.uri(path))
+        blob.metadata = dict(metadata) or None
+        blob.update(if_metageneration_match=blob.metageneration)
+
+    def get_metadata(self, path: str) -> dict[str, str]:
+        blob = self.bucket().get_blob(path)
+        if blob is None:
+            raise InvalidPathError(self.uri(path))
+        return dict(blob.metadata or {})
+
+    def checksum(self, path: str) -> Checksum | None:
+        blob = self.bucket().get_blob(path)
+        if blob is None:
+            return None
+        if blob.crc32c:
+            return Checksum("crc32c", _crc.base64_to_hex(blob.crc32c))
+        if blob.md5_hash:
+            return Checksum("md5", _crc.base64_to_hex(blob.md5_hash))
+        return None
+
+    def copy_within(
+        self,
+        src_path: str,
+        dst: StorageBackend,
+        dst_path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Server-side rewrite, looping on the rewrite token for large objects."""
+        if not isinstance(dst, GCSBackend):
+            raise TypeError("copy_within needs a GCS destination")
+        source = self.bucket().blob(src_path)
+        target = dst.bucket().blob(dst_path)
+        if metadata:
+            target.metadata = dict(metadata)
+        token: str | None = None
+        rounds = 0
+        while True:
+            try:
+                token, done, total = target.rewrite(source, token=token)
+            except api_exceptions.NotFound:
+                raise InvalidPathError(self.uri(src_path)) from None
+            rounds += 1
+            logger.debug(
+                "rewrite %s -> %s: %s/%s bytes", self.uri(src_path), dst.uri(dst_path), done, total
+            )
+            if token is None:
+                break
+        if not metadata and target.metadata:
+            # the rewrite copied the source's metadata; this copy carries none
+            target.metadata = None
+            target.update(if_generation_match=target.generation)
+        logger.debug("rewrite of %s finished in %d call(s)", self.uri(src_path), rounds)
