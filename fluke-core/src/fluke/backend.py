@@ -25,6 +25,7 @@ __all__ = [
     "StorageCapabilities",
     "StorageBackend",
     "Writer",
+    "PartWriter",
     "QueueCapabilities",
     "QueueBackend",
     "ReceivedMessage",
@@ -121,6 +122,28 @@ class Writer(abc.ABC):
             self.commit()
         else:
             self.abort()
+
+
+class PartWriter(abc.ABC):
+    """A write of one file in parts sent concurrently, in any order.
+
+    Used by the transfer engine for large files (multipart uploads, staged
+    blocks, positional writes to a temporary file). As with :class:`Writer`,
+    nothing is visible under the destination path until :meth:`commit`, and
+    :meth:`abort` leaves nothing behind. ``write_part`` must be thread-safe.
+    """
+
+    @abc.abstractmethod
+    def write_part(self, number: int, offset: int, data: bytes) -> None:
+        """Store part ``number`` (1-based) holding bytes ``[offset, offset+len(data))``."""
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """Assemble the parts and make the file visible under its path."""
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Discard every part; leave nothing behind."""
 
 
 class StorageBackend(abc.ABC):
@@ -224,6 +247,29 @@ class StorageBackend(abc.ABC):
         :param size_hint: total size, when known, to choose single-shot vs.
             multipart uploads.
         """
+
+    def open_part_writer(
+        self,
+        path: str,
+        *,
+        size: int,
+        part_size: int,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PartWriter | None:
+        """Start a concurrent write of ``size`` bytes in parts of ``part_size``.
+
+        Return ``None`` (the default) when the backend cannot accept parts
+        out of order; the engine then streams the file through :meth:`open_writer`.
+        """
+        return None
+
+    def is_transient(self, error: BaseException) -> bool:
+        """Whether ``error`` is worth retrying (timeouts, resets, 5xx, throttling).
+
+        The default recognises the standard library's connection and timeout
+        errors; backends add their SDK's transient errors.
+        """
+        return isinstance(error, (ConnectionError, TimeoutError))
 
     def validate_part_size(self, part_size: int) -> None:
         """Raise :class:`~fluke.exceptions.InvalidChunkSizeError` if unacceptable.

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
-from fluke.backend import Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.backend import Entry, PartWriter, StorageBackend, StorageCapabilities, Writer
 
 __all__ = ["LocalBackend", "LocalDir", "LocalFile"]
 
@@ -40,6 +40,27 @@ class _LocalWriter(Writer):
             os.remove(self._tmp)
         except FileNotFoundError:
             pass
+
+
+class _LocalPartWriter(PartWriter):
+    """Positional writes into a temporary file of the final size; renamed on commit."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self._writer = _LocalWriter(path)
+        self._writer._file.truncate(size)
+        self._fd = self._writer._file.fileno()
+
+    def write_part(self, number: int, offset: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self._fd, view, offset)
+            view, offset = view[written:], offset + written
+
+    def commit(self) -> None:
+        self._writer.commit()
+
+    def abort(self) -> None:
+        self._writer.abort()
 
 
 class LocalBackend(StorageBackend):
@@ -116,6 +137,16 @@ class LocalBackend(StorageBackend):
         size_hint: int | None = None,
     ) -> Writer:
         return _LocalWriter(path)
+
+    def open_part_writer(
+        self,
+        path: str,
+        *,
+        size: int,
+        part_size: int,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PartWriter | None:
+        return _LocalPartWriter(path, size)
 
     def mkdir(self, path: str) -> None:
         os.makedirs(self._os_path(path), exist_ok=True)

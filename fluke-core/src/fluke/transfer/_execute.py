@@ -1,4 +1,4 @@
-"""Executing a transfer: plan per file, copy concurrently, verify, report."""
+"""Running a transfer: plan each file, copy concurrently, verify, report."""
 
 from __future__ import annotations
 
@@ -13,15 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 from fluke import _paths
 from fluke._session import Session
-from fluke.exceptions import OverwriteError, TransferError
+from fluke.exceptions import OverwriteError
+from fluke.transfer._budget import MemoryBudget
+from fluke.transfer._copy import (
+    CopyContext,
+    copy_in_parts,
+    copy_server_side,
+    copy_streamed,
+    part_size_for,
+)
+from fluke.transfer._plan import FileTask
 from fluke.transfer._report import FileOutcome, TransferReport
+from fluke.transfer._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
 
 logger = logging.getLogger("fluke.transfer")
 
-DEFAULT_CHUNK = 8 * 1024 * 1024
+MiB = 1024 * 1024
+DEFAULT_MEMORY_BUDGET = 128 * MiB
 ProgressCallback = Callable[[FileOutcome], None]
 
 
@@ -83,7 +94,7 @@ def _metadata_for(src: TransferSource) -> dict[str, str]:
     return dict(local) if local else src.session.real_metadata(src.path)
 
 
-def _copy_one(src: TransferSource, dst: Dir, opts: _Options, progress: _Progress) -> FileOutcome:
+def _copy_one(src: TransferSource, dst: Dir, opts: _Options, ctx: CopyContext) -> FileOutcome:
     started = time.monotonic()
     src_backend = src.session.backend
     dst_session: Session = dst._session
@@ -106,18 +117,8 @@ def _copy_one(src: TransferSource, dst: Dir, opts: _Options, progress: _Progress
         if opts.dry_run:
             return FileOutcome(source_uri, destination_uri, "planned", size)
         metadata = _metadata_for(src) if opts.include_metadata else None
-        same_domain = src_backend.copy_domain()
-        if (
-            same_domain is not None
-            and same_domain == dst_backend.copy_domain()
-            and src_backend.capabilities.server_side_copy
-        ):
-            logger.debug("server-side copy %s -> %s", source_uri, destination_uri)
-            src_backend.copy_within(src.path, dst_backend, dst_path, metadata=metadata)
-            _verify_copy(dst_backend, dst_path, size, destination_uri)
-            progress.add(size)
-        else:
-            _stream(src, size, dst_backend, dst_path, metadata, opts, progress)
+        task = FileTask(src.path, dst_path, source_uri, destination_uri, size, metadata)
+        _run(task, src_backend, dst_backend, ctx, opts)
         dst_session.purge()
         return FileOutcome(
             source_uri, destination_uri, "transferred", size, time.monotonic() - started
@@ -129,43 +130,23 @@ def _copy_one(src: TransferSource, dst: Dir, opts: _Options, progress: _Progress
         )
 
 
-def _verify_copy(dst_backend: Any, dst_path: str, size: int, destination_uri: str) -> None:
-    """Check a server-side copy's size; remove the copy when it is wrong."""
-    entry = dst_backend.stat(dst_path)
-    if entry is None or entry.size != size:
-        found = None if entry is None else entry.size
-        if entry is not None:
-            dst_backend.delete(dst_path)
-        raise TransferError(f"{destination_uri}: expected {size} bytes, copy has {found}")
-
-
-def _stream(
-    src: TransferSource,
-    size: int,
-    dst_backend: Any,
-    dst_path: str,
-    metadata: dict[str, str] | None,
-    opts: _Options,
-    progress: _Progress,
-) -> None:
-    chunk = opts.chunk_size or DEFAULT_CHUNK
-    written = 0
-    writer = dst_backend.open_writer(
-        dst_path, metadata=metadata, part_size=opts.chunk_size, size_hint=size
-    )
-    try:
-        for data in src.session.backend.iter_chunks(src.path, chunk, size):
-            writer.write(data)
-            written += len(data)
-            progress.add(len(data))
-        if written != size:
-            raise TransferError(
-                f"{src.session.backend.uri(src.path)}: expected {size} bytes, read {written}"
-            )
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
+def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -> None:
+    """Pick the cheapest correct way to copy ``task`` and do it."""
+    domain = src.copy_domain()
+    if domain is not None and domain == dst.copy_domain() and src.capabilities.server_side_copy:
+        logger.debug("server-side copy %s -> %s", task.source_uri, task.destination_uri)
+        copy_server_side(task, src, dst, ctx)
+        return
+    part_size = part_size_for(task.size, dst, opts.chunk_size)
+    if task.size >= 2 * part_size:
+        writer = dst.open_part_writer(
+            task.destination, size=task.size, part_size=part_size, metadata=task.metadata
+        )
+        if writer is not None:
+            logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
+            copy_in_parts(task, src, dst, ctx, part_size, writer)
+            return
+    copy_streamed(task, src, dst, ctx)
 
 
 def transfer(
@@ -180,6 +161,8 @@ def transfer(
     skip_identical: bool = False,
     dry_run: bool = False,
     callback: ProgressCallback | None = None,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    retry: RetryPolicy | None = None,
 ) -> TransferReport:
     """Copy ``sources`` into directory ``dst``.
 
@@ -190,12 +173,14 @@ def transfer(
     :param chunk_size: part size for chunked writes; validated against the
         destination before anything is sent.
     :param suppress_output: no progress bar or summary.
-    :param max_workers: files in flight at once (default: what both backends
-        find sensible).
+    :param max_workers: files (and parts) in flight at once (default: what
+        both backends find sensible, at most 16).
     :param skip_identical: leave files already identical at the destination
         (same size and, where both ends have one, same checksum).
     :param dry_run: return the plan without moving bytes.
     :param callback: called with each file's outcome as it completes.
+    :param memory_budget: most bytes buffered at once across all workers.
+    :param retry: how transient errors are retried (default: 5 tries).
     :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
     """
     from fluke._dir import Dir
@@ -204,6 +189,8 @@ def transfer(
         raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
     if chunk_size is not None:
         dst._session.backend.validate_part_size(chunk_size)
+    if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
+        raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
     opts = _Options(overwrite, include_metadata, chunk_size, skip_identical, dry_run)
     items = list(sources)
     workers = max_workers or min(
@@ -215,8 +202,18 @@ def transfer(
     progress = _Progress(not suppress_output and not dry_run, f"-> {dst.get_uri()}")
     report = TransferReport()
     try:
-        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fluke") as pool:
-            for outcome in pool.map(lambda item: _copy_one(item, dst, opts, progress), items):
+        with (
+            ThreadPoolExecutor(workers, thread_name_prefix="fluke-part") as part_pool,
+            ThreadPoolExecutor(workers, thread_name_prefix="fluke-file") as file_pool,
+        ):
+            ctx = CopyContext(
+                part_pool,
+                MemoryBudget(memory_budget),
+                retry or RetryPolicy(),
+                progress.add,
+                chunk_size,
+            )
+            for outcome in file_pool.map(lambda item: _copy_one(item, dst, opts, ctx), items):
                 report.outcomes.append(outcome)
                 if callback is not None:
                     callback(outcome)

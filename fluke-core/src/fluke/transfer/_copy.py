@@ -1,0 +1,179 @@
+"""Copying one file: server-side, streamed, or in concurrent parts."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fluke.backend import StorageBackend
+from fluke.exceptions import TransferError
+from fluke.transfer._budget import MemoryBudget
+from fluke.transfer._plan import FileTask, PartTask, split
+from fluke.transfer._retry import RetryPolicy, with_retries
+from fluke.transfer._verify import StreamDigest
+
+logger = logging.getLogger("fluke.transfer")
+
+MiB = 1024 * 1024
+DEFAULT_PART = 8 * MiB
+MAX_PARTS = 10_000
+T = TypeVar("T")
+
+
+@dataclass
+class CopyContext:
+    """What every file copy of one transfer shares."""
+
+    part_pool: ThreadPoolExecutor
+    budget: MemoryBudget
+    retry: RetryPolicy
+    add_progress: Callable[[int], None]
+    chunk_size: int | None
+
+
+def _retrying(
+    ctx: CopyContext, backends: tuple[StorageBackend, ...], what: str, call: Callable[[], T]
+) -> T:
+    def transient(error: BaseException) -> bool:
+        return any(backend.is_transient(error) for backend in backends)
+
+    return with_retries(call, policy=ctx.retry, is_transient=transient, what=what)
+
+
+def part_size_for(size: int, dst: StorageBackend, requested: int | None) -> int:
+    """The part size: the requested one, else >= 8 MiB, the minimum, size/10,000."""
+    if requested is not None:
+        return requested
+    caps = dst.capabilities
+    part = max(DEFAULT_PART, caps.min_part_size or 0, math.ceil(size / MAX_PARTS))
+    if caps.part_size_multiple:
+        part = math.ceil(part / caps.part_size_multiple) * caps.part_size_multiple
+    return part
+
+
+def copy_server_side(
+    task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
+) -> None:
+    """Copy inside one service: no bytes through this process."""
+    _retrying(
+        ctx,
+        (src, dst),
+        task.source_uri,
+        lambda: src.copy_within(task.source, dst, task.destination, metadata=task.metadata),
+    )
+    entry = dst.stat(task.destination)
+    if entry is None or entry.size != task.size:
+        if entry is not None:
+            dst.delete(task.destination)
+        found = None if entry is None else entry.size
+        raise TransferError(f"{task.destination_uri}: expected {task.size} bytes, copy has {found}")
+    ctx.add_progress(task.size)
+
+
+def copy_streamed(
+    task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
+) -> None:
+    """Stream the file through bounded chunks into one writer (retried whole)."""
+    _retrying(ctx, (src, dst), task.source_uri, lambda: _stream_once(task, src, dst, ctx))
+
+
+def _stream_once(
+    task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
+) -> None:
+    chunk = ctx.chunk_size or DEFAULT_PART
+    native = dst.capabilities.native_checksum
+    digest = StreamDigest.for_algorithm(native)
+    source_sum = src.checksum(task.source) if digest is not None else None
+    written = 0
+    writer = dst.open_writer(
+        task.destination, metadata=task.metadata, part_size=ctx.chunk_size, size_hint=task.size
+    )
+    try:
+        chunks = src.iter_chunks(task.source, chunk, task.size)
+        while True:
+            with ctx.budget.hold(chunk):
+                data = next(chunks, None)
+                if data is None:
+                    break
+                writer.write(data)
+            if digest is not None:
+                digest.update(data)
+            written += len(data)
+            ctx.add_progress(len(data))
+        if written != task.size:
+            raise TransferError(f"{task.source_uri}: expected {task.size} bytes, read {written}")
+        if (
+            digest is not None
+            and source_sum is not None
+            and source_sum.algorithm == digest.algorithm
+            and source_sum.value != digest.hexdigest()
+        ):
+            raise TransferError(f"{task.source_uri}: content does not match its {native}")
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    if digest is not None:
+        _check_destination(task, dst, digest)
+
+
+def _check_destination(task: FileTask, dst: StorageBackend, digest: StreamDigest) -> None:
+    """Compare the destination's native checksum with what we sent."""
+    stored = dst.checksum(task.destination)
+    if stored is None or stored.algorithm != digest.algorithm:
+        return
+    if stored.value != digest.hexdigest():
+        dst.delete(task.destination)
+        raise TransferError(
+            f"{task.destination_uri}: {digest.algorithm} mismatch after upload; removed"
+        )
+
+
+def copy_in_parts(
+    task: FileTask,
+    src: StorageBackend,
+    dst: StorageBackend,
+    ctx: CopyContext,
+    part_size: int,
+    writer: Any,
+) -> None:
+    """Ranged reads -> concurrent part writes; abort everything on failure."""
+    parts = split(task, part_size)
+
+    def move(part: PartTask) -> None:
+        length = part.end - part.start
+        with ctx.budget.hold(length):
+            what = f"{task.source_uri} part {part.number}/{len(parts)}"
+
+            def once() -> None:
+                data = src.read_range(task.source, part.start, part.end)
+                if len(data) != length:
+                    raise TransferError(
+                        f"{task.source_uri}: expected {length} bytes at {part.start}, "
+                        f"read {len(data)} (did the source change?)"
+                    )
+                writer.write_part(part.number, part.start, data)
+
+            _retrying(ctx, (src, dst), what, once)
+        ctx.add_progress(length)
+
+    futures: list[Future[None]] = [ctx.part_pool.submit(move, part) for part in parts]
+    try:
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        wait(pending)
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        entry = src.stat(task.source)
+        if entry is None or entry.size != task.size:
+            raise TransferError(f"{task.source_uri}: the source changed size during the copy")
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
