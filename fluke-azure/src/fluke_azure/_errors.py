@@ -1,0 +1,75 @@
+"""Turning Azure SDK exceptions into Fluke exceptions with redacted messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from azure.core.exceptions import AzureError, HttpResponseError
+from fluke.exceptions import FlukeError
+
+from fluke_azure._redact import redact
+
+__all__ = ["AzureStorageError", "QueueNotFoundError", "error_code", "translated"]
+
+
+class AzureStorageError(FlukeError, RuntimeError):
+    """An Azure Storage request failed.
+
+    :param message: what failed, already redacted.
+    :param status_code: the HTTP status, when there was a response.
+    :param error_code: Azure's error code (``BlobNotFound``, ...), when known.
+    """
+
+    def __init__(
+        self, message: str, status_code: int | None = None, error_code: str | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.error_code = error_code
+        super().__init__(message)
+
+
+class QueueNotFoundError(FlukeError, LookupError):
+    """An Azure Storage queue does not exist or cannot be accessed."""
+
+    def __init__(self, queue: str) -> None:
+        self.queue = queue
+        super().__init__(f"Queue {queue!r} does not exist or cannot be accessed.")
+
+
+def error_code(error: BaseException) -> str | None:
+    """Azure's error code of an SDK exception (``ContainerNotFound``, ...)."""
+    code = getattr(error, "error_code", None)
+    if code:
+        return str(code)
+    response = getattr(error, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is not None:
+        value = headers.get("x-ms-error-code")
+        if value:
+            return str(value)
+    return None
+
+
+def convert(error: AzureError, what: str, secrets: Iterable[str | None] = ()) -> AzureStorageError:
+    """An :class:`AzureStorageError` for ``error``; its text is redacted."""
+    status = error.status_code if isinstance(error, HttpResponseError) else None
+    code = error_code(error)
+    first_line = str(getattr(error, "message", None) or error).splitlines()[0:1]
+    detail = first_line[0] if first_line else type(error).__name__
+    where = f" (HTTP {status}{', ' + code if code else ''})" if status else ""
+    message = redact(f"{what} failed{where}: {detail}", secrets)
+    return AzureStorageError(message, status, code)
+
+
+@contextmanager
+def translated(what: str, secrets: Iterable[str | None] = ()) -> Iterator[None]:
+    """Re-raise SDK errors inside the block as :class:`AzureStorageError`.
+
+    The SDK exception is not chained (``from None``), so tracebacks and logs
+    cannot show its text.
+    """
+    try:
+        yield
+    except AzureError as error:
+        raise convert(error, what, secrets) from None

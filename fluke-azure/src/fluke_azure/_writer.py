@@ -1,0 +1,208 @@
+"""Streaming writes to a block blob: nothing is visible before ``commit``.
+
+Small content (at most one block) is sent at commit time with one Put Blob.
+Larger content is staged block by block as it is written (``stage_block``,
+up to ``max_concurrency`` blocks in flight, so memory stays bounded) and
+becomes the blob only when :meth:`BlockBlobWriter.commit` calls
+``commit_block_list``. :meth:`BlockBlobWriter.abort` simply never commits:
+Azure garbage-collects uncommitted blocks (after a week at most), and an
+existing blob of that name is left untouched.
+
+The MD5 of the whole content is computed on the way and stored as the blob's
+``Content-MD5``, so every blob Fluke writes has a native checksum.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import uuid
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
+
+from azure.core.exceptions import AzureError
+from azure.storage.blob import BlobBlock, BlockState, ContentSettings
+from fluke.backend import Writer
+
+from fluke_azure._errors import convert
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobClient
+
+logger = logging.getLogger("fluke.azure")
+
+MIB = 1024 * 1024
+#: Block size when the caller does not choose one.
+DEFAULT_BLOCK_SIZE = 8 * MIB
+#: Azure's limit on the number of blocks of one blob.
+MAX_BLOCKS = 50_000
+
+
+def choose_block_size(part_size: int | None, size_hint: int | None) -> int:
+    """``part_size`` if given, else 8 MiB grown so ``size_hint`` fits 50,000 blocks."""
+    if part_size is not None:
+        return part_size
+    if size_hint is None or size_hint <= DEFAULT_BLOCK_SIZE * MAX_BLOCKS:
+        return DEFAULT_BLOCK_SIZE
+    needed = -(-size_hint // MAX_BLOCKS)
+    return -(-needed // MIB) * MIB
+
+
+class BlockBlobWriter(Writer):
+    """One streaming write to a block blob (thread-safe for a single writer).
+
+    :param blob: the destination blob's client.
+    :param uri: the destination's URI, for messages.
+    :param metadata: user metadata stored at commit.
+    :param block_size: bytes per staged block.
+    :param max_concurrency: blocks uploaded at once.
+    :param secrets: values to mask in error messages.
+    """
+
+    def __init__(
+        self,
+        blob: BlobClient,
+        *,
+        uri: str,
+        metadata: Mapping[str, str] | None,
+        block_size: int,
+        max_concurrency: int,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
+        self._blob = blob
+        self._uri = uri
+        self._metadata = dict(metadata) if metadata else None
+        self._block_size = block_size
+        self._max_concurrency = max(1, max_concurrency)
+        self._secrets = tuple(secrets)
+        self._buffer = bytearray()
+        self._md5 = hashlib.md5()  # noqa: S324 - Content-MD5 is what Azure stores
+        self._prefix = uuid.uuid4().hex[:16]
+        self._block_ids: list[str] = []
+        self._futures: list[Future[None]] = []
+        self._slots = threading.BoundedSemaphore(self._max_concurrency)
+        self._pool: ThreadPoolExecutor | None = None
+        self._finished = False
+        self._written = 0
+
+    # -- Writer ------------------------------------------------------------
+
+    def write(self, data: bytes) -> int:
+        """Buffer ``data``; stage every full block."""
+        if self._finished:
+            raise ValueError(f"write to {self._uri} after commit/abort")
+        self._md5.update(data)
+        self._buffer += data
+        self._written += len(data)
+        if len(self._buffer) >= self._block_size:
+            try:
+                self._stage_full_blocks()
+            except AzureError as error:
+                self._discard()
+                raise convert(error, f"Writing {self._uri}", self._secrets) from None
+        return len(data)
+
+    def commit(self) -> None:
+        """Make the content visible: one Put Blob, or ``commit_block_list``."""
+        if self._finished:
+            raise ValueError(f"{self._uri}: commit after commit/abort")
+        try:
+            settings = ContentSettings(
+                content_type="application/octet-stream",
+                content_md5=bytearray(self._md5.digest()),
+            )
+            if not self._block_ids:
+                data = bytes(self._buffer)
+                self._buffer = bytearray()
+                self._blob.upload_blob(
+                    data,
+                    length=len(data),
+                    overwrite=True,
+                    metadata=self._metadata,
+                    content_settings=settings,
+                )
+            else:
+                if self._buffer:
+                    self._stage(bytes(self._buffer))
+                    self._buffer = bytearray()
+                self._wait_all()
+                blocks = [BlobBlock(block_id, BlockState.UNCOMMITTED) for block_id in self._block_ids]
+                self._blob.commit_block_list(
+                    blocks, content_settings=settings, metadata=self._metadata
+                )
+        except AzureError as error:
+            self._discard()
+            raise convert(error, f"Writing {self._uri}", self._secrets) from None
+        except BaseException:
+            self._discard()
+            raise
+        self._finished = True
+        self._shutdown()
+        logger.debug("committed %s (%d bytes, %d blocks)", self._uri, self._written, len(self._block_ids))
+
+    def abort(self) -> None:
+        """Discard everything: staged blocks are never committed."""
+        if self._finished:
+            return
+        self._discard()
+        logger.debug("aborted write to %s", self._uri)
+
+    # -- internals ---------------------------------------------------------
+
+    def _stage_full_blocks(self) -> None:
+        blocks = []
+        with memoryview(self._buffer) as view:
+            offset = 0
+            while len(self._buffer) - offset >= self._block_size:
+                blocks.append(bytes(view[offset : offset + self._block_size]))
+                offset += self._block_size
+        del self._buffer[:offset]
+        for block in blocks:
+            self._stage(block)
+
+    def _stage(self, block: bytes) -> None:
+        self._raise_failed()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=self._max_concurrency, thread_name_prefix="fluke-azure-block"
+            )
+        block_id = f"{self._prefix}-{len(self._block_ids):08d}"
+        self._block_ids.append(block_id)
+        self._slots.acquire()
+        try:
+            future = self._pool.submit(self._put_block, block_id, block)
+        except BaseException:
+            self._slots.release()
+            raise
+        self._futures.append(future)
+
+    def _put_block(self, block_id: str, block: bytes) -> None:
+        try:
+            self._blob.stage_block(block_id, block, length=len(block))
+        finally:
+            self._slots.release()
+
+    def _raise_failed(self) -> None:
+        for future in self._futures:
+            if future.done():
+                error = future.exception()
+                if error is not None:
+                    raise error
+
+    def _wait_all(self) -> None:
+        for future in self._futures:
+            future.result()
+
+    def _discard(self) -> None:
+        self._finished = True
+        self._buffer = bytearray()
+        for future in self._futures:
+            future.cancel()
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

@@ -1,0 +1,416 @@
+"""The Azure Blob storage backend: one container of one storage account.
+
+Directories are virtual, exactly as on the other object stores: a directory
+exists when a blob name starts with ``dir/``, when a zero-byte ``dir/``
+marker blob exists, or when a blob ``dir`` carries the metadata
+``hdi_isfolder=true`` (the folder blobs ADLS Gen2 and Storage Explorer
+create). Listings are hierarchical (prefix + ``/`` delimiter) and streamed
+page by page; markers are never listed as files.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.storage.blob import BlobPrefix, BlobProperties
+from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.exceptions import ContainerNotFoundError, FlukeError, InvalidPathError
+
+from fluke_azure._errors import AzureStorageError, convert, error_code
+from fluke_azure._writer import MIB, BlockBlobWriter, choose_block_size
+
+if TYPE_CHECKING:
+    from azure.storage.blob import BlobServiceClient, ContainerClient
+
+    from fluke_azure.auth import AzureAuth
+
+__all__ = ["AzureBlobBackend", "InvalidContainerNameError", "InvalidMetadataError"]
+
+logger = logging.getLogger("fluke.azure")
+
+SEP = "/"
+#: Azure's largest block (Put Block), in bytes.
+MAX_BLOCK_SIZE = 4000 * MIB
+#: Blocks uploaded at once by one writer.
+WRITER_CONCURRENCY = 8
+#: Metadata flag of ADLS Gen2 / Storage Explorer folder blobs.
+FOLDER_FLAG = "hdi_isfolder"
+
+_CONTAINER_NAME = re.compile(r"^(\$root|\$web|\$logs|[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9])$")
+_METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class InvalidContainerNameError(ContainerNotFoundError):
+    """A container name Azure does not allow (so no such container exists)."""
+
+    def __init__(self, container: object) -> None:
+        self.container = str(container)
+        Exception.__init__(
+            self,
+            f"Container {container!r} cannot exist: Azure container names are 3-63 "
+            "lowercase letters, digits and single hyphens.",
+        )
+
+
+class InvalidMetadataError(FlukeError, ValueError):
+    """Metadata Azure cannot store (keys must be C# identifiers, values ASCII)."""
+
+
+def check_container_name(container: object) -> str:
+    """``container`` if Azure allows that name, else :class:`InvalidContainerNameError`."""
+    if not isinstance(container, str) or not _CONTAINER_NAME.match(container):
+        raise InvalidContainerNameError(container)
+    return container
+
+
+def check_metadata(metadata: Mapping[str, str] | None, path: str) -> dict[str, str] | None:
+    """Validate user metadata for Azure before anything is sent."""
+    if not metadata:
+        return None
+    for key, value in metadata.items():
+        if not _METADATA_KEY.match(key):
+            raise InvalidMetadataError(
+                f"Metadata key {key!r} of {path!r} is not allowed by Azure "
+                "(letters, digits and '_', not starting with a digit)."
+            )
+        if not value.isascii() or "\r" in value or "\n" in value:
+            raise InvalidMetadataError(
+                f"Metadata value {value!r} (key {key!r}) of {path!r} is not allowed by Azure "
+                "(ASCII text without line breaks)."
+            )
+    return dict(metadata)
+
+
+def _is_folder(metadata: Mapping[str, str] | None) -> bool:
+    if not metadata:
+        return False
+    return any(k.lower() == FOLDER_FLAG and v.lower() == "true" for k, v in metadata.items())
+
+
+def _checksum(properties: BlobProperties) -> Checksum | None:
+    settings = properties.content_settings
+    md5 = getattr(settings, "content_md5", None) if settings is not None else None
+    if not md5:
+        return None
+    return Checksum("md5", bytes(md5).hex())
+
+
+def _mtime(properties: BlobProperties) -> float | None:
+    modified = properties.last_modified
+    return modified.timestamp() if modified is not None else None
+
+
+def _file_entry(properties: BlobProperties) -> Entry:
+    return Entry(
+        str(properties.name),
+        False,
+        int(properties.size or 0),
+        _mtime(properties),
+        _checksum(properties),
+    )
+
+
+def rechunk(pieces: Iterator[bytes], chunk_size: int) -> Iterator[bytes]:
+    """Re-cut a stream of byte pieces into chunks of exactly ``chunk_size`` (last shorter)."""
+    pending = b""
+    for piece in pieces:
+        if not piece:
+            continue
+        view = memoryview(piece)
+        if pending:
+            need = chunk_size - len(pending)
+            pending += bytes(view[:need])
+            view = view[need:]
+            if len(pending) < chunk_size:
+                continue
+            yield pending
+            pending = b""
+        offset = 0
+        while len(view) - offset >= chunk_size:
+            yield bytes(view[offset : offset + chunk_size])
+            offset += chunk_size
+        pending = bytes(view[offset:])
+    if pending:
+        yield pending
+
+
+class AzureBlobBackend(StorageBackend):
+    """Primitive operations on one Azure Blob container.
+
+    Connects lazily (one ``BlobServiceClient`` with its own connection pool,
+    shared by every thread); :meth:`close` releases it.
+
+    :param auth: the account's credentials.
+    :param container: the container's name.
+    """
+
+    capabilities = StorageCapabilities(
+        user_metadata=True,
+        server_side_copy=True,
+        native_checksum="md5",
+        directory_markers=True,
+        remote=True,
+        sorted_listing=False,
+        max_concurrency=16,
+        max_part_size=MAX_BLOCK_SIZE,
+    )
+
+    def __init__(self, auth: AzureAuth, container: str) -> None:
+        self.auth = auth
+        self.container = check_container_name(container)
+        self._lock = threading.Lock()
+        self._service: BlobServiceClient | None = None
+        self._client: ContainerClient | None = None
+
+    # -- identity ----------------------------------------------------------
+
+    def uri(self, path: str) -> str:
+        """``abfss://container@account.dfs.core.windows.net/key`` (API.md)."""
+        account = self.auth.get_account_name()
+        return f"abfss://{self.container}@{account}.dfs.core.windows.net/{path}"
+
+    def copy_domain(self) -> str | None:
+        """Server-side copy works between containers of one account."""
+        return "azure-blob:" + self.auth.blob_url.lower()
+
+    # -- lifecycle ---------------------------------------------------------
+
+    def _container(self) -> ContainerClient:
+        client = self._client
+        if client is not None:
+            return client
+        with self._lock:
+            if self._client is None:
+                self._service = self.auth.blob_service_client()
+                self._client = self._service.get_container_client(self.container)
+                logger.debug("connected to %s", self.uri(""))
+            return self._client
+
+    def connect(self) -> None:
+        """Create the client now (it is otherwise created on first use)."""
+        self._container()
+
+    def close(self) -> None:
+        """Release the client and its connections."""
+        with self._lock:
+            service, self._service, self._client = self._service, None, None
+        if service is not None:
+            service.close()
+
+    def is_connected(self) -> bool:
+        """Whether a client is currently held."""
+        return self._client is not None
+
+    # -- error handling ----------------------------------------------------
+
+    @contextmanager
+    def _calling(self, what: str, path: str | None = None) -> Iterator[None]:
+        """Translate SDK errors: missing container/blob to Fluke's, the rest redacted."""
+        try:
+            yield
+        except ResourceNotFoundError as error:
+            code = error_code(error)
+            if code == "ContainerNotFound":
+                raise ContainerNotFoundError(self.container) from None
+            if path is not None and code in (None, "BlobNotFound"):
+                raise InvalidPathError(path) from None
+            raise convert(error, what, self.auth.secrets()) from None
+        except AzureError as error:
+            raise convert(error, what, self.auth.secrets()) from None
+
+    # -- metadata about paths ---------------------------------------------
+
+    def _properties(self, path: str) -> BlobProperties | None:
+        try:
+            with self._calling(f"Reading the properties of {self.uri(path)}", path):
+                props: BlobProperties = (
+                    self._container().get_blob_client(path).get_blob_properties()
+                )
+                return props
+        except InvalidPathError:
+            return None
+
+    def stat(self, path: str) -> Entry | None:
+        """A file entry, else a directory entry (prefix, marker, folder blob), else None."""
+        if path == "":
+            with self._calling(f"Reading container {self.container!r}"):
+                try:
+                    self._container().get_container_properties()
+                except ResourceNotFoundError:
+                    raise ContainerNotFoundError(self.container) from None
+            return Entry("", True)
+        props = self._properties(path)
+        if props is not None:
+            if _is_folder(props.metadata):
+                return Entry(path + SEP, True, 0, _mtime(props))
+            return _file_entry(props)
+        prefix = path + SEP
+        with self._calling(f"Listing {self.uri(prefix)}"):
+            blobs = self._container().list_blobs(name_starts_with=prefix, results_per_page=1)
+            first = next(iter(blobs), None)
+        return Entry(prefix, True) if first is not None else None
+
+    def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        """Stream the entries under directory ``path`` page by page."""
+        if recursive:
+            return self._list_recursive(path)
+        return self._list_level(path)
+
+    def _list_recursive(self, path: str) -> Iterator[Entry]:
+        with self._calling(f"Listing {self.uri(path)}"):
+            blobs = self._container().list_blobs(
+                name_starts_with=path or None, include=["metadata"]
+            )
+            for blob in blobs:
+                name = str(blob.name)
+                if name.endswith(SEP) or _is_folder(blob.metadata):
+                    continue
+                yield _file_entry(blob)
+
+    def _list_level(self, path: str) -> Iterator[Entry]:
+        seen_dirs: set[str] = set()
+        with self._calling(f"Listing {self.uri(path)}"):
+            items = self._container().walk_blobs(
+                name_starts_with=path or None, include=["metadata"], delimiter=SEP
+            )
+            for item in items:
+                name = str(item.name)
+                if isinstance(item, BlobPrefix):
+                    if name not in seen_dirs:
+                        seen_dirs.add(name)
+                        yield Entry(name, True)
+                    continue
+                if name == path or name.endswith(SEP):
+                    continue  # this directory's own marker
+                if _is_folder(item.metadata):
+                    folder = name + SEP
+                    if folder not in seen_dirs:
+                        seen_dirs.add(folder)
+                        yield Entry(folder, True, 0, _mtime(item))
+                    continue
+                yield _file_entry(item)
+
+    # -- reading -----------------------------------------------------------
+
+    def read_range(self, path: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` with one ranged GET."""
+        with self._calling(f"Reading {self.uri(path)}", path):
+            blob = self._container().get_blob_client(path)
+            data: bytes = blob.download_blob(offset=start, length=end - start).readall()
+            return data
+
+    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+        """One streaming download (consistent by ETag), re-cut to ``chunk_size``."""
+        with self._calling(f"Reading {self.uri(path)}", path):
+            blob = self._container().get_blob_client(path)
+            downloader = blob.download_blob(max_concurrency=1)
+            yield from rechunk(downloader.chunks(), chunk_size)
+
+    # -- writing -----------------------------------------------------------
+
+    def open_writer(
+        self,
+        path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        part_size: int | None = None,
+        size_hint: int | None = None,
+    ) -> Writer:
+        """A block-blob writer; nothing is visible before ``commit``."""
+        checked = check_metadata(metadata, path)
+        if not path or path.endswith(SEP):
+            raise InvalidPathError(path, "is not a file path")
+        return BlockBlobWriter(
+            self._container().get_blob_client(path),
+            uri=self.uri(path),
+            metadata=checked,
+            block_size=choose_block_size(part_size, size_hint),
+            max_concurrency=WRITER_CONCURRENCY,
+            secrets=self.auth.secrets(),
+        )
+
+    def mkdir(self, path: str) -> None:
+        """Create a zero-byte ``dir/`` marker (the root needs none)."""
+        if path in ("", SEP):
+            return
+        marker = path if path.endswith(SEP) else path + SEP
+        with self._calling(f"Creating {self.uri(marker)}"):
+            self._container().get_blob_client(marker).upload_blob(b"", overwrite=True)
+
+    def delete(self, path: str) -> None:
+        """Delete blob ``path`` (and its snapshots)."""
+        with self._calling(f"Deleting {self.uri(path)}", path):
+            self._container().get_blob_client(path).delete_blob(delete_snapshots="include")
+
+    def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
+        """Replace the user metadata of blob ``path``."""
+        checked = check_metadata(metadata, path) or {}
+        with self._calling(f"Setting the metadata of {self.uri(path)}", path):
+            self._container().get_blob_client(path).set_blob_metadata(checked)
+
+    def get_metadata(self, path: str) -> dict[str, str]:
+        """The user metadata of blob ``path``."""
+        props = self._properties(path)
+        if props is None:
+            raise InvalidPathError(path)
+        return dict(props.metadata or {})
+
+    def checksum(self, path: str) -> Checksum | None:
+        """The blob's ``Content-MD5``, when it has one."""
+        props = self._properties(path)
+        return _checksum(props) if props is not None else None
+
+    # -- server-side copy --------------------------------------------------
+
+    def copy_within(
+        self,
+        src_path: str,
+        dst: StorageBackend,
+        dst_path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> None:
+        """Copy inside the account with ``start_copy_from_url``, waiting for it.
+
+        The destination gets ``metadata`` (none when ``None``, like a
+        streamed copy). The source is read through a short-lived read SAS
+        (shared key), the auth's SAS token, or the destination's Entra ID
+        credential.
+        """
+        if not isinstance(dst, AzureBlobBackend):
+            raise TypeError(f"cannot copy server-side to {type(dst).__name__}")
+        checked = check_metadata(metadata, dst_path)
+        source = self._container().get_blob_client(src_path)
+        sas = self.auth.read_sas_for(self.container, src_path)
+        source_url = source.url + ("?" + sas if sas else "")
+        target = dst._container().get_blob_client(dst_path)
+        what = f"Copying {self.uri(src_path)} to {dst.uri(dst_path)}"
+        with dst._calling(what):
+            started = target.start_copy_from_url(source_url, metadata=checked)
+            status = str(started.get("copy_status") or "pending")
+            delay = 0.05
+            props: BlobProperties | None = None
+            while status == "pending":
+                time.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                props = target.get_blob_properties()
+                status = str(props.copy.status or "success")
+            if status != "success":
+                raise AzureStorageError(f"{what} ended with status {status!r}")
+            if checked is None:
+                props = props or target.get_blob_properties()
+                if props.metadata:
+                    target.set_blob_metadata({}, etag=props.etag, match_condition=_if_match())
+
+
+def _if_match() -> Any:
+    from azure.core import MatchConditions
+
+    return MatchConditions.IfNotModified
