@@ -306,7 +306,7 @@ class GCSBackend(StorageBackend):
         blob = self.bucket().get_blob(path)
         if blob is None:
             raise InvalidPathError(self.uri(path))
-        blob.metadata = dict(metadata) or None
+        blob.metadata = dict(metadata)  # {} clears (a full update replaces)
         blob.update(if_metageneration_match=blob.metageneration)
 
     def get_metadata(self, path: str) -> dict[str, str]:
@@ -355,6 +355,6 @@ class GCSBackend(StorageBackend):
                 break
         if not metadata and target.metadata:
             # the rewrite copied the source's metadata; this copy carries none
-            target.metadata = None
+            target.metadata = {}
             target.update(if_generation_match=target.generation)
         logger.debug("rewrite of %s finished in %d call(s)", self.uri(src_path), rounds)

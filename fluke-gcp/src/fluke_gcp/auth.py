@@ -103,15 +103,21 @@ class GCPAuth:
         :raises InvalidPathError: the file does not exist.
         :raises InvalidCredentialsError: the file is not usable credentials.
         """
-        from fluke_gcp._sdk import auth as google_auth
-        from fluke_gcp._sdk import auth_exceptions
+        from fluke_gcp._sdk import oauth2_credentials, service_account
 
         kind = "application default credentials file"
         info = _read_json(credentials, kind)
         path = os.fspath(credentials)
+        loaders = {
+            "authorized_user": oauth2_credentials.Credentials.from_authorized_user_info,
+            "service_account": service_account.Credentials.from_service_account_info,
+        }
+        loader = loaders.get(str(info.get("type")))
+        if loader is None:
+            raise InvalidCredentialsError(path, kind, f"its 'type' is not one of {sorted(loaders)}")
         try:
-            creds, _ = google_auth.load_credentials_from_dict(info)
-        except (auth_exceptions.GoogleAuthError, ValueError, KeyError) as error:
+            creds = loader(info)
+        except (ValueError, KeyError, TypeError) as error:
             raise InvalidCredentialsError(path, kind, type(error).__name__) from None
         identity = str(info.get("client_email") or info.get("client_id") or info.get("type", ""))
         return cls(
