@@ -288,6 +288,12 @@ class StorageBackend(abc.ABC):
     def delete(self, path: str) -> None:
         """Delete file ``path`` (not a directory)."""
 
+    def remove_dir(self, path: str) -> None:
+        """Remove directory ``path`` once its files are gone (a marker, an empty dir).
+
+        The default does nothing (object stores whose prefixes vanish by themselves).
+        """
+
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the user metadata of existing file ``path``.
 

@@ -70,8 +70,12 @@ def fluke_url_schemes() -> Mapping[str, str]:
     """Declare the URL schemes this plugin opens (``s3``, ``sftp``, ...).
 
     :return: scheme -> ``"module:attribute"`` of a callable
-        ``opener(url: urllib.parse.SplitResult, kind: str, auth: object | None)``
-        returning a Dir, File or Queue for ``kind`` ``"dir"``, ``"file"`` or
-        ``"queue"``.
+        ``opener(url: urllib.parse.SplitResult, kind: str, auth: object | None,
+        options: Mapping[str, Any])`` returning a Dir, File or Queue for
+        ``kind`` ``"dir"``, ``"file"`` or ``"queue"``. ``auth`` is ``None``
+        unless the user passed one: then use the provider's default
+        credential chain. ``options`` may hold ``create_if_missing`` and
+        ``cache``. Raise :class:`~fluke.exceptions.InvalidPathError` for a
+        URL of the wrong kind.
     """
     raise NotImplementedError

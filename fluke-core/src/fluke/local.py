@@ -154,6 +154,16 @@ class LocalBackend(StorageBackend):
     def delete(self, path: str) -> None:
         os.remove(path)
 
+    def remove_dir(self, path: str) -> None:
+        """Remove ``path`` and the empty directories below it."""
+        root = self._os_path(path)
+        for folder, _subdirs, files in sorted(os.walk(root), reverse=True):
+            if not files:
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    pass
+
     def copy_within(
         self,
         src_path: str,

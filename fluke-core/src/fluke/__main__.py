@@ -1,0 +1,5 @@
+"""``python -m fluke``: the ``fluke`` command."""
+
+from fluke.cli import main
+
+main()

@@ -1,0 +1,411 @@
+"""The ``fluke`` command: ls, cat, stat, du, cp, rm, queue, plugins.
+
+Every location is a URL (``s3://bucket/prefix``, ``az://container/path``,
+``gs://bucket/key``, ``sftp://user@host:port/path``, ``sqs://queue``) or a
+local path. Exit status: 0 when everything succeeded, 1 when an operation
+failed, 2 for bad input, 3 when some files of a transfer failed and others
+did not. Errors are one line on stderr, never a traceback, and never contain
+a secret given on the command line or in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+import fluke
+from fluke._dir import Dir
+from fluke._file import File
+from fluke._urls import redact_url
+from fluke.exceptions import FlukeError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Environment variables whose values are secrets, wherever they appear.
+SECRET_ENV = re.compile(r"(SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CONNECTION_STRING|SAS)", re.I)
+_SECRET_IN_TEXT = re.compile(
+    r"((?:AccountKey|SharedAccessSignature|sig|password|secret)\s*[=:]\s*)([^;&\s'\"]+)", re.I
+)
+
+
+class _Redactor:
+    """Hides every known secret value in text we print."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = {
+            value
+            for name, value in os.environ.items()
+            if SECRET_ENV.search(name) and len(value) >= 4
+        }
+
+    def learn_url(self, url: str) -> None:
+        password = _password_of(url)
+        if password:
+            self.secrets.add(password)
+
+    def __call__(self, text: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "***")
+        return _SECRET_IN_TEXT.sub(r"\1***", text)
+
+
+def _password_of(url: str) -> str | None:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
+
+
+REDACT = _Redactor()
+
+
+def _fail(message: str, status: int) -> NoReturn:
+    click.echo(f"fluke: {REDACT(message)}", err=True)
+    sys.exit(status)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn exceptions into one-line messages and exit statuses."""
+    try:
+        yield
+    except click.exceptions.Exit:
+        raise
+    except (FlukeError, ValueError, TypeError, ImportError, LookupError) as error:
+        _fail(str(error), EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        _fail("interrupted", EXIT_FAILED)
+    except Exception as error:  # the command's last word: no traceback
+        logging.getLogger("fluke.cli").debug("command failed", exc_info=True)
+        _fail(f"{type(error).__name__}: {error}", EXIT_FAILED)
+
+
+def _emit(as_json: bool, data: Any, lines: Iterable[str]) -> None:
+    """Print ``data`` as JSON, or ``lines`` as text; secrets redacted either way."""
+    if as_json:
+        click.echo(REDACT(json.dumps(data, indent=None, default=str)))
+    else:
+        for line in lines:
+            click.echo(REDACT(line))
+
+
+def _show_progress(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+def _open_dir(url: str, **options: Any) -> Dir:
+    REDACT.learn_url(url)
+    return fluke.dir(url, **options)
+
+
+def _open_any(url: str) -> File | Dir:
+    """A File if ``url`` is a file, else a Dir."""
+    REDACT.learn_url(url)
+    try:
+        return fluke.file(url)
+    except FlukeError as error:
+        if type(error).__name__ != "InvalidFileError":
+            raise
+    return fluke.dir(url)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fluke-core", prog_name="fluke")
+@click.option("-v", "--verbose", count=True, help="Log more (-v warnings, -vv info, -vvv debug).")
+def main(verbose: int) -> None:
+    """Fluke: one command for files and queues on local disk, SFTP and the clouds."""
+    level = logging.ERROR - 10 * min(verbose, 3)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command("ls")
+@click.argument("url")
+@click.option("-r", "--recursive", is_flag=True, help="Every file below, not just the top level.")
+@json_option
+def ls_command(url: str, recursive: bool, as_json: bool) -> None:
+    """List a directory (or show one file)."""
+    with _errors():
+        node = _open_any(url)
+        with node:
+            if isinstance(node, File):
+                entries = [node.get_name()]
+            else:
+                entries = node.get_contents(recursively=recursive)
+        _emit(as_json, entries, entries)
+
+
+@main.command("cat")
+@click.argument("url")
+def cat_command(url: str) -> None:
+    """Write a file's bytes to stdout."""
+    with _errors():
+        REDACT.learn_url(url)
+        with fluke.file(url) as file:
+            out = click.get_binary_stream("stdout")
+            for chunk in file.read_chunks(1024 * 1024):
+                out.write(chunk)
+
+
+@main.command("stat")
+@click.argument("url")
+@json_option
+def stat_command(url: str, as_json: bool) -> None:
+    """Show a file's or directory's URI, size and metadata."""
+    with _errors():
+        node = _open_any(url)
+        with node:
+            if isinstance(node, File):
+                if node._session.backend.capabilities.user_metadata:
+                    node.load_metadata()
+                info: dict[str, Any] = {
+                    "uri": node.get_uri(),
+                    "type": "file",
+                    "size": node.get_size(),
+                    "metadata": node.get_metadata(),
+                }
+            else:
+                info = {
+                    "uri": node.get_uri(),
+                    "type": "dir",
+                    "files": node.count(recursively=True),
+                    "size": node.get_size(recursively=True),
+                }
+        _emit(as_json, info, [f"{key}: {value}" for key, value in info.items()])
+
+
+@main.command("du")
+@click.argument("url")
+@json_option
+def du_command(url: str, as_json: bool) -> None:
+    """Total size and number of files below a directory."""
+    with _errors():
+        with _open_dir(url) as directory:
+            info = {
+                "uri": directory.get_uri(),
+                "files": directory.count(recursively=True),
+                "bytes": directory.get_size(recursively=True),
+            }
+        _emit(as_json, info, [f"{info['bytes']}\t{info['files']} files\t{url}"])
+
+
+@main.command("cp")
+@click.argument("src")
+@click.argument("dst")
+@click.option("-r", "--recursive", is_flag=True, help="Copy a whole directory tree.")
+@click.option("--overwrite", is_flag=True, help="Replace files that exist at the destination.")
+@click.option("--sync", "skip_identical", is_flag=True, help="Skip files already identical.")
+@click.option("--dry-run", is_flag=True, help="Show the plan; move nothing.")
+@click.option("--workers", type=click.IntRange(min=1), help="Files/parts in flight at once.")
+@click.option("--chunk-size", type=click.IntRange(min=1), help="Part size in bytes.")
+@click.option("--metadata", "include_metadata", is_flag=True, help="Carry user metadata.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@json_option
+def cp_command(
+    src: str,
+    dst: str,
+    recursive: bool,
+    overwrite: bool,
+    skip_identical: bool,
+    dry_run: bool,
+    workers: int | None,
+    chunk_size: int | None,
+    include_metadata: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Copy file or directory SRC into directory DST (created when missing)."""
+    with _errors():
+        source = _open_any(src)
+        if isinstance(source, Dir) and not recursive:
+            raise ValueError(f"{redact_url(src)} is a directory (use -r)")
+        with source, _open_dir(dst, create_if_missing=not dry_run) as destination:
+            options: dict[str, Any] = {
+                "overwrite": overwrite,
+                "include_metadata": include_metadata,
+                "chunk_size": chunk_size,
+                "suppress_output": not _show_progress(quiet) or as_json,
+                "skip_identical": skip_identical,
+                "dry_run": dry_run,
+                "max_workers": workers,
+            }
+            if isinstance(source, Dir):
+                report = source.transfer_to(destination, recursively=True, **options)
+            else:
+                report = source.transfer_to(destination, **options)
+        outcomes = [
+            {
+                "source": o.source,
+                "destination": o.destination,
+                "status": o.status,
+                "bytes": o.bytes,
+                "seconds": round(o.seconds, 3),
+                "error": None if o.error is None else f"{type(o.error).__name__}: {o.error}",
+            }
+            for o in report
+        ]
+
+        lines = [
+            f"{o['status']} {o['source']}" + (f": {o['error']}" if o["error"] else "")
+            for o in outcomes
+            if o["status"] in ("failed", "planned")
+        ]
+        _emit(as_json, {"summary": report.summary(), "files": outcomes}, [*lines, report.summary()])
+    if not report:
+        sys.exit(EXIT_PARTIAL if report.transferred or report.skipped else EXIT_FAILED)
+
+
+@main.command("rm")
+@click.argument("url")
+@click.option("-r", "--recursive", is_flag=True, help="Delete every file below a directory.")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting many files.")
+@json_option
+def rm_command(url: str, recursive: bool, yes: bool, as_json: bool) -> None:
+    """Delete a file, or with -r every file below a directory."""
+    with _errors():
+        node = _open_any(url)
+        with node:
+            backend = node._session.backend
+            if isinstance(node, File):
+                paths = [node.get_path()]
+            elif not recursive:
+                raise ValueError(f"{redact_url(url)} is a directory (use -r)")
+            else:
+                paths = node.get_contents(recursively=True, show_abs_path=True)
+            if len(paths) > 1 and not yes:
+                if not sys.stdin.isatty() or not click.confirm(
+                    f"Delete {len(paths)} files below {redact_url(url)}?", default=False
+                ):
+                    _fail(f"not deleting {len(paths)} files without --yes", EXIT_FAILED)
+            for path in paths:
+                backend.delete(path)
+            if isinstance(node, Dir):
+                backend.remove_dir(node.get_path())
+        _emit(as_json, {"deleted": paths}, [f"deleted {len(paths)} file(s)"])
+
+
+@main.group("queue")
+def queue_group() -> None:
+    """Push, peek, poll, count or clear a queue (sqs://, azq://, localq://)."""
+
+
+def _queue(url: str) -> Any:
+    REDACT.learn_url(url)
+    return fluke.queue(url)
+
+
+@queue_group.command("push")
+@click.argument("url")
+@click.argument("messages", nargs=-1, required=True)
+@json_option
+def queue_push(url: str, messages: tuple[str, ...], as_json: bool) -> None:
+    """Send MESSAGES (one message per argument)."""
+    with _errors():
+        with _queue(url) as queue:
+            results = [queue.push(message, suppress_output=True) for message in messages]
+        _emit(as_json, {"pushed": sum(results)}, [f"pushed {sum(results)}"])
+    if not all(results):
+        sys.exit(EXIT_PARTIAL if any(results) else EXIT_FAILED)
+
+
+@queue_group.command("peek")
+@click.argument("url")
+@json_option
+def queue_peek(url: str, as_json: bool) -> None:
+    """Show up to 10 messages without removing them."""
+    with _errors():
+        with _queue(url) as queue:
+            messages = queue.peek(suppress_output=True)
+        _emit(as_json, messages, messages)
+
+
+@queue_group.command("poll")
+@click.argument("url")
+@click.option("-n", "--num-messages", type=click.IntRange(min=1), help="Stop after this many.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--follow", is_flag=True, help="Keep polling (see --interval).")
+@click.option("--interval", type=click.FloatRange(min=0), default=5.0, show_default=True)
+@json_option
+def queue_poll(
+    url: str,
+    num_messages: int | None,
+    batch_size: int,
+    follow: bool,
+    interval: float,
+    as_json: bool,
+) -> None:
+    """Receive and delete messages, one line each (JSON: one array per batch)."""
+    with _errors():
+        with _queue(url) as queue:
+            batches = queue.poll(
+                num_messages=num_messages,
+                batch_size=batch_size,
+                polling_frequency=interval if follow else None,
+            )
+            for batch in batches:
+                if as_json:
+                    click.echo(json.dumps(batch))
+                else:
+                    for message in batch:
+                        click.echo(message)
+                sys.stdout.flush()
+
+
+@queue_group.command("count")
+@click.argument("url")
+@json_option
+def queue_count(url: str, as_json: bool) -> None:
+    """Approximate number of messages (visible and in flight)."""
+    with _errors():
+        with _queue(url) as queue:
+            total = queue.count()
+        _emit(as_json, {"count": total}, [str(total)])
+
+
+@queue_group.command("clear")
+@click.argument("url")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask.")
+def queue_clear(url: str, yes: bool) -> None:
+    """Delete every message."""
+    with _errors():
+        if not yes and (not sys.stdin.isatty() or not click.confirm(f"Clear {url}?")):
+            _fail("not clearing the queue without --yes", EXIT_FAILED)
+        with _queue(url) as queue:
+            queue.clear(suppress_output=True)
+
+
+@main.command("plugins")
+@json_option
+def plugins_command(as_json: bool) -> None:
+    """Installed plugins: versions, names and URL schemes."""
+    with _errors():
+        infos = fluke.plugins()
+        plugins = [
+            {
+                "plugin": info.name,
+                "distribution": info.distribution,
+                "version": info.version,
+                "names": {kind: sorted(names) for kind, names in info.names.items()},
+            }
+            for info in infos
+        ]
+        lines: list[str] = []
+        for info in infos:
+            lines.append(f"{info.name} ({info.distribution} {info.version})")
+            lines.extend(
+                f"  {kind}: {', '.join(sorted(names))}" for kind, names in info.names.items()
+            )
+        _emit(as_json, plugins, lines)
