@@ -292,3 +292,16 @@ def test_listing_over_a_thousand_objects(gcp_auth: GCPAuth, bucket: str, sdk_cli
         assert many.count(recursively=True) == 1120
         assert many.get_size(recursively=True) == 1120
         assert many.get_contents(recursively=True) == sorted(n[len("many/") :] for n in names)
+
+
+def test_transient_errors(gcp_auth: GCPAuth) -> None:
+    from google.api_core import exceptions
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    backend = GCSBackend(gcp_auth, "any")
+    assert backend.is_transient(exceptions.ServiceUnavailable("busy"))
+    assert backend.is_transient(exceptions.TooManyRequests("slow down"))
+    assert backend.is_transient(RequestsConnectionError("reset"))
+    assert backend.is_transient(TimeoutError())
+    assert not backend.is_transient(exceptions.NotFound("gone"))
+    assert not backend.is_transient(exceptions.Forbidden("no"))

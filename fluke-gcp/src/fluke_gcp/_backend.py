@@ -16,8 +16,10 @@ from fluke_gcp import _crc
 from fluke_gcp._sdk import (
     api_exceptions,
     auth_credentials,
+    auth_exceptions,
     auth_requests,
     requests_adapters,
+    requests_exceptions,
     storage,
 )
 from fluke_gcp._writer import CHUNK_MULTIPLE, GCSWriter
@@ -140,6 +142,22 @@ class GCSBackend(StorageBackend):
 
     def is_connected(self) -> bool:
         return self._client is not None
+
+    def is_transient(self, error: BaseException) -> bool:
+        """Timeouts, resets, throttling and 5xx answers are worth retrying."""
+        transient = (
+            api_exceptions.TooManyRequests,
+            api_exceptions.InternalServerError,
+            api_exceptions.BadGateway,
+            api_exceptions.ServiceUnavailable,
+            api_exceptions.GatewayTimeout,
+            api_exceptions.DeadlineExceeded,
+            auth_exceptions.TransportError,
+            requests_exceptions.ConnectionError,
+            requests_exceptions.Timeout,
+            requests_exceptions.ChunkedEncodingError,
+        )
+        return isinstance(error, transient) or super().is_transient(error)
 
     def check_bucket(self) -> None:
         """Raise :class:`BucketNotFoundError` unless the bucket is reachable."""
