@@ -30,3 +30,9 @@ def fluke_queue_classes() -> Mapping[str, str]:
 def fluke_auth_classes() -> Mapping[str, str]:
     """Declare ``AWSAuth``."""
     return {"AWSAuth": "fluke_aws.auth:AWSAuth"}
+
+
+@hookimpl
+def fluke_url_schemes() -> Mapping[str, str]:
+    """Declare ``s3://bucket/key`` and ``sqs://queue``."""
+    return {"s3": "fluke_aws._urls:open_s3", "sqs": "fluke_aws._urls:open_sqs"}
