@@ -244,7 +244,9 @@ class Dir(Node):
         from fluke.transfer import TransferSource, transfer
 
         sources = (
-            TransferSource(self._session, entry.path, entry.path[len(self._path) :], entry.size)
+            TransferSource(
+                self._session, entry.path, entry.path[len(self._path) :], entry.size, entry.checksum
+            )
             for entry in self._entries(recursively)
             if not entry.is_dir and (filter is None or filter(entry.path))
         )

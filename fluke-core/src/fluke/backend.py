@@ -107,8 +107,13 @@ class Writer(abc.ABC):
         """Append ``data``; return the number of bytes accepted."""
 
     @abc.abstractmethod
-    def commit(self) -> None:
-        """Make the written content visible under the destination path."""
+    def commit(self) -> Checksum | None:
+        """Make the written content visible under the destination path.
+
+        Return the stored object's native checksum when the service's answer
+        carries it (an ETag, a Content-MD5, a crc32c), so the engine can verify
+        the upload without another request; else ``None``.
+        """
 
     @abc.abstractmethod
     def abort(self) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
-from fluke.backend import Entry, PartWriter, StorageBackend, StorageCapabilities, Writer
+from fluke.backend import Checksum, Entry, PartWriter, StorageBackend, StorageCapabilities, Writer
 
 __all__ = ["LocalBackend", "LocalDir", "LocalFile"]
 
@@ -30,9 +30,10 @@ class _LocalWriter(Writer):
     def write(self, data: bytes) -> int:
         return self._file.write(data)
 
-    def commit(self) -> None:
+    def commit(self) -> Checksum | None:
         self._file.close()
         os.replace(self._tmp, self._path)
+        return None
 
     def abort(self) -> None:
         self._file.close()
@@ -66,7 +67,7 @@ class _LocalPartWriter(PartWriter):
 class LocalBackend(StorageBackend):
     """The local filesystem (absolute POSIX paths)."""
 
-    capabilities = StorageCapabilities(remote=False, server_side_copy=True, max_concurrency=8)
+    capabilities = StorageCapabilities(remote=False, server_side_copy=True, max_concurrency=16)
 
     def uri(self, path: str) -> str:
         return "file://" + path

@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fluke.backend import StorageBackend
+from fluke.backend import Checksum, StorageBackend
 from fluke.exceptions import TransferError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._plan import FileTask, PartTask, split
@@ -116,14 +116,25 @@ def _stream_once(
     except BaseException:
         writer.abort()
         raise
-    writer.commit()
+    stored = writer.commit()
     if digest is not None:
-        _check_destination(task, dst, digest)
+        _check_destination(task, dst, digest, stored)
 
 
-def _check_destination(task: FileTask, dst: StorageBackend, digest: StreamDigest) -> None:
-    """Compare the destination's native checksum with what we sent."""
-    stored = dst.checksum(task.destination)
+#: Below this size a separate checksum request would cost more than the copy.
+VERIFY_BY_REQUEST_FROM = 8 * MiB
+
+
+def _check_destination(
+    task: FileTask, dst: StorageBackend, digest: StreamDigest, stored: Checksum | None
+) -> None:
+    """Compare the destination's native checksum with what we sent.
+
+    The checksum comes from the writer's commit when the service returned
+    one; otherwise it is asked for, for files big enough to be worth it.
+    """
+    if stored is None and task.size >= VERIFY_BY_REQUEST_FROM:
+        stored = dst.checksum(task.destination)
     if stored is None or stored.algorithm != digest.algorithm:
         return
     if stored.value != digest.hexdigest():

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fluke import _paths
 from fluke._session import Session
+from fluke.backend import Checksum, Entry
 from fluke.exceptions import OverwriteError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import (
@@ -44,6 +45,7 @@ class TransferSource:
     path: str
     relative: str
     size: int | None = None
+    checksum: Checksum | None = None
 
 
 @dataclass
@@ -78,12 +80,16 @@ class _Progress:
             self._bar.close()
 
 
-def _same_content(src: TransferSource, dst_session: Session, dst_path: str, size: int) -> bool:
-    entry = dst_session.backend.stat(dst_path)
+Lookup = Callable[[str], "Entry | None"]
+
+
+def _same_content(
+    src: TransferSource, entry: Entry | None, dst_session: Session, size: int
+) -> bool:
     if entry is None or entry.is_dir or entry.size != size:
         return False
-    src_sum = src.session.backend.checksum(src.path)
-    dst_sum = dst_session.backend.checksum(dst_path)
+    src_sum = src.checksum or src.session.backend.checksum(src.path)
+    dst_sum = entry.checksum or dst_session.backend.checksum(entry.path)
     if src_sum is None or dst_sum is None or src_sum.algorithm != dst_sum.algorithm:
         return True  # same size and no common checksum: treat as identical
     return src_sum.value == dst_sum.value
@@ -94,7 +100,9 @@ def _metadata_for(src: TransferSource) -> dict[str, str]:
     return dict(local) if local else src.session.real_metadata(src.path)
 
 
-def _copy_one(src: TransferSource, dst: Dir, opts: _Options, ctx: CopyContext) -> FileOutcome:
+def _copy_one(
+    src: TransferSource, dst: Dir, opts: _Options, ctx: CopyContext, lookup: Lookup
+) -> FileOutcome:
     started = time.monotonic()
     src_backend = src.session.backend
     dst_session: Session = dst._session
@@ -110,9 +118,10 @@ def _copy_one(src: TransferSource, dst: Dir, opts: _Options, ctx: CopyContext) -
         if size is None:
             entry = src.session.stat(src.path)
             size = entry.size if entry is not None else 0
-        if opts.skip_identical and _same_content(src, dst_session, dst_path, size):
+        existing = lookup(dst_path) if opts.skip_identical or not opts.overwrite else None
+        if opts.skip_identical and _same_content(src, existing, dst_session, size):
             return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
-        if not opts.overwrite and dst_backend.stat(dst_path) is not None:
+        if not opts.overwrite and existing is not None:
             raise OverwriteError(destination_uri)
         if opts.dry_run:
             return FileOutcome(source_uri, destination_uri, "planned", size)
@@ -147,6 +156,19 @@ def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -
             copy_in_parts(task, src, dst, ctx, part_size, writer)
             return
     copy_streamed(task, src, dst, ctx)
+
+
+#: From this many files on, the destination is listed once instead of one stat per file.
+PRELIST_FROM = 8
+
+
+def _destination_lookup(dst: Dir, count: int, opts: _Options) -> Lookup:
+    """How to find what already exists at a destination path."""
+    backend = dst._session.backend
+    if count < PRELIST_FROM or (opts.overwrite and not opts.skip_identical):
+        return backend.stat
+    existing = {entry.path: entry for entry in backend.list(dst.get_path(), True)}
+    return existing.get
 
 
 def transfer(
@@ -213,7 +235,10 @@ def transfer(
                 progress.add,
                 chunk_size,
             )
-            for outcome in file_pool.map(lambda item: _copy_one(item, dst, opts, ctx), items):
+            lookup = _destination_lookup(dst, len(items), opts)
+            for outcome in file_pool.map(
+                lambda item: _copy_one(item, dst, opts, ctx, lookup), items
+            ):
                 report.outcomes.append(outcome)
                 if callback is not None:
                     callback(outcome)
