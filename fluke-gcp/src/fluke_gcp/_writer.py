@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from fluke.backend import Writer
+from fluke.backend import Checksum, Writer
 from fluke.exceptions import TransferError
 from fluke_gcp import _crc
 from fluke_gcp._sdk import api_exceptions
@@ -207,6 +207,7 @@ class GCSWriter(Writer):
             return
         local = _crc.upload_digest(self._crc.value)
         if _crc.from_base64(remote) == local:
+            self._backend.remember_commit(self._path, Checksum("crc32c", _crc.to_hex(local)))
             return
         uri = self._backend.uri(self._path)
         generation = resource.get("generation")
