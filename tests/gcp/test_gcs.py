@@ -139,9 +139,9 @@ def test_resumable_upload_in_chunks(
         assert sdk_client.bucket(bucket).get_blob("big/file.bin") is None  # not visible yet
         writer.write(data[CHUNK_MULTIPLE + 10 :])
         assert sdk_client.bucket(bucket).get_blob("big/file.bin") is None
-        writer.commit()
-        checksum = backend.checksum("big/file.bin")  # the verified one, then the server's
-        assert checksum == backend.checksum("big/file.bin")
+        committed = writer.commit()
+        checksum = backend.checksum("big/file.bin")
+        assert committed == checksum
         assert checksum is not None and checksum.value == f"{google_crc32c.value(data):08x}"
     finally:
         backend.close()

@@ -81,8 +81,6 @@ class GCSBackend(StorageBackend):
         self._client: Any = None
         self._http: Any = None
         self._bucket_checked = False
-        # crc32c a writer verified at commit, answered once by checksum()
-        self._committed: dict[str, Checksum] = {}
 
     # -- identity ----------------------------------------------------------
 
@@ -335,20 +333,7 @@ class GCSBackend(StorageBackend):
             raise InvalidPathError(self.uri(path))
         return dict(blob.metadata or {})
 
-    def remember_commit(self, path: str, checksum: Checksum) -> None:
-        """Record the checksum verified when a writer committed ``path``.
-
-        The next :meth:`checksum` of ``path`` answers it without a request
-        (the transfer engine checks every upload right after the commit).
-        """
-        with self._lock:
-            self._committed[path] = checksum
-
     def checksum(self, path: str) -> Checksum | None:
-        with self._lock:
-            committed = self._committed.pop(path, None)
-        if committed is not None:
-            return committed
         blob = self.bucket().get_blob(path)
         if blob is None:
             return None

@@ -83,8 +83,8 @@ class GCSWriter(Writer):
             self._send_chunk()
         return len(data)
 
-    def commit(self) -> None:
-        """Send what remains, finalise the object, and verify its CRC32C."""
+    def commit(self) -> Checksum | None:
+        """Send what remains, finalise the object, verify and return its CRC32C."""
         if self._closed:
             raise ValueError(f"writer for {self._backend.uri(self._path)} is closed")
         self._closed = True
@@ -98,7 +98,7 @@ class GCSWriter(Writer):
             raise
         finally:
             self._buffer = bytearray()
-        self._verify(resource)
+        return self._verify(resource)
 
     def abort(self) -> None:
         """Cancel the resumable session (if any); nothing becomes visible."""
@@ -200,15 +200,14 @@ class GCSWriter(Writer):
         except Exception:  # best effort: an unfinished session expires on its own
             logger.debug("cancelling the upload session failed", exc_info=True)
 
-    def _verify(self, resource: dict[str, Any]) -> None:
+    def _verify(self, resource: dict[str, Any]) -> Checksum | None:
         remote = resource.get("crc32c")
         if not remote:
             logger.debug("no crc32c returned for %s; not verified", self._path)
-            return
+            return None
         local = _crc.upload_digest(self._crc.value)
         if _crc.from_base64(remote) == local:
-            self._backend.remember_commit(self._path, Checksum("crc32c", _crc.to_hex(local)))
-            return
+            return Checksum("crc32c", _crc.to_hex(local))
         uri = self._backend.uri(self._path)
         generation = resource.get("generation")
         try:
