@@ -177,7 +177,11 @@ class AzureTarget(StorageTarget):
     ) -> AzureBlobDir:
         full = self.full_path(path)
         return AzureBlobDir(
-            self.auth, self.container, full or None, cache=cache, create_if_missing=create_if_missing
+            self.auth,
+            self.container,
+            full or None,
+            cache=cache,
+            create_if_missing=create_if_missing,
         )
 
     def file(self, path: str, *, cache: bool = False) -> AzureBlobFile:

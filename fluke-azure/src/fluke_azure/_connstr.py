@@ -114,5 +114,7 @@ def parse(conn_string: str) -> ConnectionSettings:
     if not name:
         name = account_from_url(urls["blob"] or urls["queue"])
     if key and not name:
-        raise RedactedValueError("The Azure connection string has an AccountKey but no AccountName.")
+        raise RedactedValueError(
+            "The Azure connection string has an AccountKey but no AccountName."
+        )
     return ConnectionSettings(name, urls["blob"], urls["queue"], key, sas)

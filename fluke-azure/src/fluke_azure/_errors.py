@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from azure.core.exceptions import AzureError, HttpResponseError
-from fluke.exceptions import FlukeError
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 
+from fluke.exceptions import FlukeError
 from fluke_azure._redact import redact
 
 __all__ = ["AzureStorageError", "QueueNotFoundError", "error_code", "translated"]
@@ -19,13 +24,20 @@ class AzureStorageError(FlukeError, RuntimeError):
     :param message: what failed, already redacted.
     :param status_code: the HTTP status, when there was a response.
     :param error_code: Azure's error code (``BlobNotFound``, ...), when known.
+    :param transient: worth retrying (connection trouble, timeouts, throttling, 5xx).
     """
 
     def __init__(
-        self, message: str, status_code: int | None = None, error_code: str | None = None
+        self,
+        message: str,
+        status_code: int | None = None,
+        error_code: str | None = None,
+        *,
+        transient: bool = False,
     ) -> None:
         self.status_code = status_code
         self.error_code = error_code
+        self.transient = transient
         super().__init__(message)
 
 
@@ -35,6 +47,10 @@ class QueueNotFoundError(FlukeError, LookupError):
     def __init__(self, queue: str) -> None:
         self.queue = queue
         super().__init__(f"Queue {queue!r} does not exist or cannot be accessed.")
+
+
+#: HTTP statuses worth retrying.
+TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def error_code(error: BaseException) -> str | None:
@@ -59,7 +75,10 @@ def convert(error: AzureError, what: str, secrets: Iterable[str | None] = ()) ->
     detail = first_line[0] if first_line else type(error).__name__
     where = f" (HTTP {status}{', ' + code if code else ''})" if status else ""
     message = redact(f"{what} failed{where}: {detail}", secrets)
-    return AzureStorageError(message, status, code)
+    transient = isinstance(error, (ServiceRequestError, ServiceResponseError)) or (
+        status in TRANSIENT_STATUS
+    )
+    return AzureStorageError(message, status, code, transient=transient)
 
 
 @contextmanager

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobBlock, BlockState, ContentSettings
-from fluke.backend import Writer
 
+from fluke.backend import PartWriter, Writer
 from fluke_azure._errors import convert
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ logger = logging.getLogger("fluke.azure")
 MIB = 1024 * 1024
 #: Block size when the caller does not choose one.
 DEFAULT_BLOCK_SIZE = 8 * MIB
+#: Largest content the SDK sends as a single Put Blob (its default).
+SINGLE_PUT_LIMIT = 64 * MIB
 #: Azure's limit on the number of blocks of one blob.
 MAX_BLOCKS = 50_000
 
@@ -109,26 +111,31 @@ class BlockBlobWriter(Writer):
         if self._finished:
             raise ValueError(f"{self._uri}: commit after commit/abort")
         try:
-            settings = ContentSettings(
-                content_type="application/octet-stream",
-                content_md5=bytearray(self._md5.digest()),
-            )
+            md5 = bytearray(self._md5.digest())
             if not self._block_ids:
                 data = bytes(self._buffer)
                 self._buffer = bytearray()
+                # One Put Blob: the service computes Content-MD5 itself, unless
+                # the SDK splits big content into blocks (then we provide it).
                 self._blob.upload_blob(
                     data,
                     length=len(data),
                     overwrite=True,
                     metadata=self._metadata,
-                    content_settings=settings,
+                    content_settings=ContentSettings(
+                        content_type="application/octet-stream",
+                        content_md5=md5 if len(data) > SINGLE_PUT_LIMIT else None,
+                    ),
                 )
             else:
                 if self._buffer:
                     self._stage(bytes(self._buffer))
                     self._buffer = bytearray()
                 self._wait_all()
-                blocks = [BlobBlock(block_id, BlockState.UNCOMMITTED) for block_id in self._block_ids]
+                blocks = [
+                    BlobBlock(block_id, BlockState.UNCOMMITTED) for block_id in self._block_ids
+                ]
+                settings = ContentSettings(content_type="application/octet-stream", content_md5=md5)
                 self._blob.commit_block_list(
                     blocks, content_settings=settings, metadata=self._metadata
                 )
@@ -140,7 +147,9 @@ class BlockBlobWriter(Writer):
             raise
         self._finished = True
         self._shutdown()
-        logger.debug("committed %s (%d bytes, %d blocks)", self._uri, self._written, len(self._block_ids))
+        logger.debug(
+            "committed %s (%d bytes, %d blocks)", self._uri, self._written, len(self._block_ids)
+        )
 
     def abort(self) -> None:
         """Discard everything: staged blocks are never committed."""
@@ -206,3 +215,65 @@ class BlockBlobWriter(Writer):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+class BlockPartWriter(PartWriter):
+    """Blocks staged concurrently in any order, committed in part order.
+
+    Used by the transfer engine for large files. Block ids are
+    ``<writer id>-<part number>``, so a retried part replaces its block.
+    Nothing is visible before :meth:`commit`; :meth:`abort` never commits.
+    No Content-MD5 is stored (parts arrive out of order).
+    """
+
+    def __init__(
+        self,
+        blob: BlobClient,
+        *,
+        uri: str,
+        metadata: Mapping[str, str] | None,
+        secrets: Iterable[str | None] = (),
+    ) -> None:
+        self._blob = blob
+        self._uri = uri
+        self._metadata = dict(metadata) if metadata else None
+        self._secrets = tuple(secrets)
+        self._prefix = uuid.uuid4().hex[:16]
+        self._numbers: set[int] = set()
+        self._lock = threading.Lock()
+        self._finished = False
+
+    def _block_id(self, number: int) -> str:
+        return f"{self._prefix}-{number:08d}"
+
+    def write_part(self, number: int, offset: int, data: bytes) -> None:
+        """Stage part ``number`` as one block (thread-safe)."""
+        if self._finished:
+            raise ValueError(f"write to {self._uri} after commit/abort")
+        try:
+            self._blob.stage_block(self._block_id(number), data, length=len(data))
+        except AzureError as error:
+            raise convert(error, f"Writing part {number} of {self._uri}", self._secrets) from None
+        with self._lock:
+            self._numbers.add(number)
+
+    def commit(self) -> None:
+        """Commit the staged blocks in part order."""
+        if self._finished:
+            raise ValueError(f"{self._uri}: commit after commit/abort")
+        self._finished = True
+        with self._lock:
+            numbers = sorted(self._numbers)
+        blocks = [BlobBlock(self._block_id(n), BlockState.UNCOMMITTED) for n in numbers]
+        try:
+            self._blob.commit_block_list(
+                blocks,
+                content_settings=ContentSettings(content_type="application/octet-stream"),
+                metadata=self._metadata,
+            )
+        except AzureError as error:
+            raise convert(error, f"Writing {self._uri}", self._secrets) from None
+
+    def abort(self) -> None:
+        """Never commit: Azure garbage-collects the staged blocks."""
+        self._finished = True

@@ -157,7 +157,9 @@ class AzureAuth:
             method="service principal",
             account_name=_connstr.account_from_url(blob_url),
             blob_url=blob_url,
-            queue_url=_service_url("queue_url", queue_url) if queue_url else _queue_url_for(blob_url),
+            queue_url=_service_url("queue_url", queue_url)
+            if queue_url
+            else _queue_url_for(blob_url),
             given={
                 "account_url": account_url,
                 "tenant_id": tenant,
@@ -187,7 +189,9 @@ class AzureAuth:
             method="account key",
             account_name=name,
             blob_url=blob_url,
-            queue_url=_service_url("queue_url", queue_url) if queue_url else _queue_url_for(blob_url),
+            queue_url=_service_url("queue_url", queue_url)
+            if queue_url
+            else _queue_url_for(blob_url),
             given={"account_url": account_url, "account_key": key, "account_name": name},
             account_key=key,
         )
@@ -203,7 +207,9 @@ class AzureAuth:
             method="SAS token",
             account_name=_connstr.account_from_url(blob_url),
             blob_url=blob_url,
-            queue_url=_service_url("queue_url", queue_url) if queue_url else _queue_url_for(blob_url),
+            queue_url=_service_url("queue_url", queue_url)
+            if queue_url
+            else _queue_url_for(blob_url),
             given={"account_url": account_url, "sas_token": sas},
             sas_token=sas,
         )
@@ -227,7 +233,9 @@ class AzureAuth:
             method="default credential",
             account_name=_connstr.account_from_url(blob_url),
             blob_url=blob_url,
-            queue_url=_service_url("queue_url", queue_url) if queue_url else _queue_url_for(blob_url),
+            queue_url=_service_url("queue_url", queue_url)
+            if queue_url
+            else _queue_url_for(blob_url),
             given={"account_url": account_url},
             token_factory=factory,
         )

@@ -20,11 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.blob import BlobPrefix, BlobProperties
-from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
-from fluke.exceptions import ContainerNotFoundError, FlukeError, InvalidPathError
 
+from fluke.backend import (
+    Checksum,
+    Entry,
+    PartWriter,
+    StorageBackend,
+    StorageCapabilities,
+    Writer,
+)
+from fluke.exceptions import ContainerNotFoundError, FlukeError, InvalidPathError
 from fluke_azure._errors import AzureStorageError, convert, error_code
-from fluke_azure._writer import MIB, BlockBlobWriter, choose_block_size
+from fluke_azure._writer import MIB, BlockBlobWriter, BlockPartWriter, choose_block_size
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobServiceClient, ContainerClient
@@ -335,6 +342,31 @@ class AzureBlobBackend(StorageBackend):
             max_concurrency=WRITER_CONCURRENCY,
             secrets=self.auth.secrets(),
         )
+
+    def open_part_writer(
+        self,
+        path: str,
+        *,
+        size: int,
+        part_size: int,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PartWriter | None:
+        """Blocks staged concurrently, committed in order at the end."""
+        checked = check_metadata(metadata, path)
+        if not path or path.endswith(SEP):
+            raise InvalidPathError(path, "is not a file path")
+        return BlockPartWriter(
+            self._container().get_blob_client(path),
+            uri=self.uri(path),
+            metadata=checked,
+            secrets=self.auth.secrets(),
+        )
+
+    def is_transient(self, error: BaseException) -> bool:
+        """Connection trouble, timeouts, throttling and 5xx answers are retried."""
+        if isinstance(error, AzureStorageError):
+            return error.transient
+        return super().is_transient(error)
 
     def mkdir(self, path: str) -> None:
         """Create a zero-byte ``dir/`` marker (the root needs none)."""

@@ -32,9 +32,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from azure.core.exceptions import AzureError, ResourceExistsError, ResourceNotFoundError
+
 from fluke._queue import Queue
 from fluke.backend import QueueBackend, QueueCapabilities, ReceivedMessage
-
 from fluke_azure._errors import QueueNotFoundError, convert, error_code
 from fluke_azure.auth import AzureAuth
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fluke._dir import Dir
 from fluke._file import File
 from fluke._paths import normalise_object_path
-
 from fluke_azure.auth import AzureAuth
 from fluke_azure.blob import AzureBlobBackend
 
