@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
@@ -104,3 +104,37 @@ def open_local_queue(
     if not name:
         raise InvalidPathError(parts.geturl(), "names no queue (add ?queue=NAME)")
     return LocalQueue(unquote(parts.path), name)
+
+
+DirFactory = Callable[..., Any]
+FileFactory = Callable[..., Any]
+
+
+def open_object_store(
+    parts: SplitResult,
+    kind: Kind,
+    options: Mapping[str, Any],
+    *,
+    make_dir: DirFactory,
+    make_file: FileFactory,
+) -> Any:
+    """Shared opener logic of ``scheme://bucket/key`` URLs.
+
+    ``make_dir(bucket, path_or_None, create_if_missing=..., cache=...)`` and
+    ``make_file(bucket, key, cache=...)`` build the provider's classes.
+    """
+    bucket = parts.netloc
+    key = unquote(parts.path).lstrip("/")
+    if not bucket:
+        raise InvalidPathError(parts.geturl(), "names no bucket or container")
+    cache = bool(options.get("cache", False))
+    if kind == "dir":
+        return make_dir(
+            bucket,
+            key or None,
+            create_if_missing=bool(options.get("create_if_missing", False)),
+            cache=cache,
+        )
+    if kind == "file":
+        return make_file(bucket, key, cache=cache)
+    raise InvalidPathError(parts.geturl(), "is a storage URL, not a queue")

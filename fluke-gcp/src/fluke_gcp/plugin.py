@@ -20,3 +20,9 @@ def fluke_storage_classes() -> Mapping[str, str]:
 def fluke_auth_classes() -> Mapping[str, str]:
     """Declare ``GCPAuth``."""
     return {"GCPAuth": "fluke_gcp.auth:GCPAuth"}
+
+
+@hookimpl
+def fluke_url_schemes() -> Mapping[str, str]:
+    """Declare ``gs://bucket/key``."""
+    return {"gs": "fluke_gcp._urls:open_gcs"}
