@@ -32,6 +32,7 @@ from fluke._file import File
 from fluke.auth import RemoteAuth
 from fluke.storage import RemoteDir, RemoteFile
 from fluke.testing import StorageTarget
+from fluke_ssh.backend import SFTPBackend
 
 TEST_USER = "fluketest"
 STATE_DIR = Path(tempfile.gettempdir()) / "fluke-ssh-tests"
@@ -266,6 +267,18 @@ class SFTPTarget(StorageTarget):
     def __init__(self, auth: RemoteAuth, area: str) -> None:
         self._auth = auth
         self._area = area.rstrip("/") + "/"
+        self._seeder: SFTPBackend | None = None
+
+    def write(self, path: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        """Seed a file through one connection kept for the whole test."""
+        if self._seeder is None:
+            self._seeder = SFTPBackend(self._auth)
+        with self._seeder.open_writer(self.full_path(path), metadata=metadata) as writer:
+            writer.write(data)
+
+    def close(self) -> None:
+        if self._seeder is not None:
+            self._seeder.close()
 
     def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False) -> Dir:
         return RemoteDir(self._auth, self._area + path, cache=cache,
@@ -285,6 +298,8 @@ def auth(sshd: SSHServer) -> RemoteAuth:
 
 
 @pytest.fixture
-def sftp_target(auth: RemoteAuth, area: str) -> SFTPTarget:
+def sftp_target(auth: RemoteAuth, area: str) -> Iterator[SFTPTarget]:
     """A :class:`SFTPTarget` on a fresh directory."""
-    return SFTPTarget(auth, area)
+    target = SFTPTarget(auth, area)
+    yield target
+    target.close()

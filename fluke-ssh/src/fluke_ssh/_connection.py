@@ -65,8 +65,10 @@ def _fast_transport(sock: Any, **kwargs: Any) -> paramiko.Transport:
 
 
 def _load_private_key(path: str, passphrase: str | None) -> paramiko.PKey:
+    # cryptography (which parses OpenSSH-format keys) wants the passphrase as bytes
+    secret: Any = passphrase.encode("utf-8") if passphrase is not None else None
     try:
-        return paramiko.PKey.from_path(path, passphrase)
+        return paramiko.PKey.from_path(path, secret)
     except paramiko.PasswordRequiredException as error:
         raise KeyFileError(path, "it is encrypted and no passphrase was given") from error
     except FileNotFoundError as error:
