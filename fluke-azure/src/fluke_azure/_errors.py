@@ -57,7 +57,7 @@ def error_code(error: BaseException) -> str | None:
     """Azure's error code of an SDK exception (``ContainerNotFound``, ...)."""
     code = getattr(error, "error_code", None)
     if code:
-        return str(code)
+        return str(getattr(code, "value", code))
     response = getattr(error, "response", None)
     headers = getattr(response, "headers", None)
     if headers is not None:

@@ -7,6 +7,7 @@ and the exceptions raised here never chain the SDK's original exception
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 
@@ -37,3 +38,35 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text
+
+
+class RedactingFilter(logging.Filter):
+    """Masks signatures and keys in records of loggers outside Fluke's control.
+
+    urllib3 logs every request line at DEBUG level, query string included,
+    which for SAS authentication contains the signature.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with secrets masked; never drop it."""
+        try:
+            message = record.getMessage()
+        except Exception:  # pragma: no cover - a malformed record: leave it alone
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        return True
+
+
+_FILTERED_LOGGERS = ("urllib3.connectionpool",)
+_filter = RedactingFilter()
+
+
+def install_log_filter() -> None:
+    """Attach :class:`RedactingFilter` to the HTTP loggers (idempotent)."""
+    for name in _FILTERED_LOGGERS:
+        target = logging.getLogger(name)
+        if _filter not in target.filters:
+            target.addFilter(_filter)

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fluke_azure import _connstr
-from fluke_azure._redact import RedactedValueError, redact
+from fluke_azure._redact import RedactedValueError, install_log_filter, redact
 
 if TYPE_CHECKING:
     from azure.core.pipeline.transport import RequestsTransport
@@ -70,6 +70,7 @@ def make_transport() -> RequestsTransport:
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
 
+    install_log_filter()
     session = requests.Session()
     for prefix in ("http://", "https://"):
         session.mount(prefix, HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE))

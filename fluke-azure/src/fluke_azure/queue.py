@@ -41,7 +41,13 @@ from fluke_azure.auth import AzureAuth
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
 
-__all__ = ["AzureStorageQueue", "AzureStorageQueueBackend", "decode", "encode"]
+__all__ = [
+    "AzureStorageQueue",
+    "AzureStorageQueueBackend",
+    "QueueNotFoundError",
+    "decode",
+    "encode",
+]
 
 logger = logging.getLogger("fluke.azure")
 
