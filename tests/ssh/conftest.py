@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +78,10 @@ def _ensure_test_user() -> tuple[str, str]:
             password_file.write_text(password)
             password_file.chmod(0o600)
         subprocess.run(
-            ["chpasswd"], input=f"{TEST_USER}:{password}\n", text=True, check=True,
+            ["chpasswd"],
+            input=f"{TEST_USER}:{password}\n",
+            text=True,
+            check=True,
             capture_output=True,
         )
         # a locked/expired account would refuse password logins
@@ -255,7 +258,10 @@ def make_auth(sshd: SSHServer, **overrides: object) -> RemoteAuth:
     }
     options.update(overrides)
     return RemoteAuth.from_key(
-        sshd.host, sshd.username, str(sshd.client_keys["ed25519"]), **options  # type: ignore[arg-type]
+        sshd.host,
+        sshd.username,
+        str(sshd.client_keys["ed25519"]),
+        **options,  # type: ignore[arg-type]
     )
 
 
@@ -281,14 +287,21 @@ class SFTPTarget(StorageTarget):
             self._seeder.close()
 
     def dir(self, path: str = "", *, cache: bool = False, create_if_missing: bool = False) -> Dir:
-        return RemoteDir(self._auth, self._area + path, cache=cache,
-                         create_if_missing=create_if_missing)
+        return RemoteDir(
+            self._auth, self._area + path, cache=cache, create_if_missing=create_if_missing
+        )
 
     def file(self, path: str, *, cache: bool = False) -> File:
         return RemoteFile(self._auth, self._area + path, cache=cache)
 
     def full_path(self, path: str) -> str:
         return self._area + path
+
+
+@pytest.fixture
+def auth_factory(sshd: SSHServer) -> Callable[..., RemoteAuth]:
+    """``make_auth`` bound to this worker's sshd: ``auth_factory(known_hosts=...)``."""
+    return lambda **overrides: make_auth(sshd, **overrides)
 
 
 @pytest.fixture

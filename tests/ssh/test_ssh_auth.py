@@ -5,17 +5,21 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import paramiko
 import pytest
-from conftest import SSHServer, make_auth
 
 from fluke.auth import RemoteAuth
 from fluke.exceptions import InvalidPathError
 from fluke.storage import RemoteDir
 from fluke_ssh._connection import KeyFileError
 from fluke_ssh.auth import HostKeyError, UnknownHostError
+
+if TYPE_CHECKING:
+    from conftest import SSHServer
 
 
 def _other_ed25519() -> str:
@@ -113,11 +117,13 @@ def test_missing_key_file_is_refused_before_connecting(tmp_path: Path) -> None:
 # -- host keys ------------------------------------------------------------------
 
 
-def test_unknown_host_is_refused(sshd: SSHServer, area: str, tmp_path: Path) -> None:
+def test_unknown_host_is_refused(
+    sshd: SSHServer, auth_factory: Callable[..., RemoteAuth], area: str, tmp_path: Path
+) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     with pytest.raises(UnknownHostError, match="not a known host") as caught:
-        RemoteDir(make_auth(sshd, known_hosts=str(empty)), area)
+        RemoteDir(auth_factory(known_hosts=str(empty)), area)
     assert "SHA256:" in str(caught.value) and "verify_host=False" in str(caught.value)
 
 
@@ -136,15 +142,17 @@ def test_default_known_hosts_is_the_users(
     _works(auth, area)
 
 
-def test_changed_host_key_is_refused(sshd: SSHServer, area: str, tmp_path: Path) -> None:
+def test_changed_host_key_is_refused(
+    sshd: SSHServer, auth_factory: Callable[..., RemoteAuth], area: str, tmp_path: Path
+) -> None:
     changed = tmp_path / "known_hosts"
     changed.write_text(f"[{sshd.host}]:{sshd.port} ssh-ed25519 {OTHER_ED25519}\n")
     with pytest.raises(paramiko.BadHostKeyException):
-        RemoteDir(make_auth(sshd, known_hosts=str(changed)), area)
+        RemoteDir(auth_factory(known_hosts=str(changed)), area)
     # and it was not silently re-learned
     assert changed.read_text().count("\n") == 1
     with pytest.raises(paramiko.BadHostKeyException):
-        RemoteDir(make_auth(sshd, known_hosts=str(changed)), area)
+        RemoteDir(auth_factory(known_hosts=str(changed)), area)
 
 
 @pytest.mark.parametrize(
@@ -156,24 +164,33 @@ def test_changed_host_key_is_refused(sshd: SSHServer, area: str, tmp_path: Path)
     ],
 )
 def test_pinned_key_is_accepted(
-    sshd: SSHServer, area: str, tmp_path: Path, key_type: str, generate: object
+    sshd: SSHServer,
+    auth_factory: Callable[..., RemoteAuth],
+    area: str,
+    tmp_path: Path,
+    key_type: str,
+    generate: object,
 ) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
     pinned = generate(sshd.public_key(key_type))  # type: ignore[operator]
-    _works(make_auth(sshd, known_hosts=str(empty), public_key=pinned), area)
+    _works(auth_factory(known_hosts=str(empty), public_key=pinned), area)
 
 
-def test_pinned_wrong_key_is_refused(sshd: SSHServer, area: str) -> None:
+def test_pinned_wrong_key_is_refused(
+    sshd: SSHServer, auth_factory: Callable[..., RemoteAuth], area: str
+) -> None:
     pinned = RemoteAuth.PublicKey.generate_ssh_ed25519_key(OTHER_ED25519)
     with pytest.raises(paramiko.BadHostKeyException):
-        RemoteDir(make_auth(sshd, public_key=pinned), area)
+        RemoteDir(auth_factory(public_key=pinned), area)
 
 
-def test_verify_host_false_accepts_any_host(sshd: SSHServer, area: str, tmp_path: Path) -> None:
+def test_verify_host_false_accepts_any_host(
+    sshd: SSHServer, auth_factory: Callable[..., RemoteAuth], area: str, tmp_path: Path
+) -> None:
     empty = tmp_path / "known_hosts"
     empty.write_text("")
-    _works(make_auth(sshd, known_hosts=str(empty), verify_host=False), area)
+    _works(auth_factory(known_hosts=str(empty), verify_host=False), area)
     assert empty.read_text() == ""  # nothing learned
 
 
@@ -219,9 +236,7 @@ def test_ssh_config_is_used(
         assert directory.get_hostname() == "fluke-test-alias"
 
 
-def test_secrets_never_shown(
-    sshd: SSHServer, area: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_secrets_never_shown(sshd: SSHServer, area: str, caplog: pytest.LogCaptureFixture) -> None:
     password = _needs_password(sshd)
     caplog.set_level(logging.DEBUG)
     auth = RemoteAuth.from_password(

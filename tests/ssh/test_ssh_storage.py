@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import SSHServer
 
 from fluke.auth import RemoteAuth
 from fluke.storage import LocalDir, LocalFile, RemoteDir, RemoteFile
 from fluke_ssh.backend import SFTPBackend
+
+if TYPE_CHECKING:
+    from conftest import SSHServer
 
 
 def _backend(directory: RemoteDir) -> SFTPBackend:

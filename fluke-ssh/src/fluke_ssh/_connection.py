@@ -147,9 +147,8 @@ class Connection:
         pkey = None
         if auth._pkey is not None:
             pkey = _load_private_key(auth._pkey, auth._passphrase)
-        logger.debug(
-            "connecting to %s:%d as %s", target.hostname, target.port, target.username
-        )
+        logger.debug("connecting to %s:%d as %s", target.hostname, target.port, target.username)
+        identities: Any = list(target.identity_files) or None  # the stubs say str only
         try:
             client.connect(
                 target.hostname,
@@ -157,7 +156,7 @@ class Connection:
                 username=target.username,
                 password=auth._password,
                 pkey=pkey,
-                key_filename=list(target.identity_files) or None,
+                key_filename=identities,
                 passphrase=auth._passphrase,
                 allow_agent=bool(os.environ.get("SSH_AUTH_SOCK")),
                 look_for_keys=False,
@@ -175,7 +174,10 @@ class Connection:
         remote = transport.remote_version or ""
         self._request_size = OPENSSH_REQUEST_SIZE if "OpenSSH" in remote else SAFE_REQUEST_SIZE
         logger.debug(
-            "connected to %s (%s, cipher %s)", target.hostname, remote, transport.remote_cipher
+            "connected to %s (%s, cipher %s)",
+            target.hostname,
+            remote,
+            getattr(transport, "remote_cipher", "?"),
         )
         return client
 
@@ -219,13 +221,14 @@ class Connection:
             while True:
                 client = self._ensure_client()
                 while self._idle:
-                    channel = self._idle.pop()
-                    if not channel.sock.closed:
+                    idle = self._idle.pop()
+                    if not idle.sock.closed:
                         self._busy += 1
-                        return channel
+                        return idle
                 if self._busy < MAX_CHANNELS or self._busy == 0:
                     transport = client.get_transport()
                     assert transport is not None
+                    channel: paramiko.SFTPClient | None
                     try:
                         channel = paramiko.SFTPClient.from_transport(
                             transport, window_size=WINDOW_SIZE, max_packet_size=MAX_PACKET_SIZE

@@ -100,7 +100,9 @@ class RejectUnknownPolicy(paramiko.MissingHostKeyPolicy):
     def __init__(self, known_hosts: str) -> None:
         self._known_hosts = known_hosts
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         """Raise :class:`UnknownHostError`."""
         raise UnknownHostError(hostname, key, self._known_hosts)
 
@@ -108,7 +110,9 @@ class RejectUnknownPolicy(paramiko.MissingHostKeyPolicy):
 class AcceptAnyPolicy(paramiko.MissingHostKeyPolicy):
     """Accept any host key (``verify_host=False``), logging that it did."""
 
-    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> None:
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
         """Log a warning and accept ``key`` for this connection only."""
         logger.warning(
             "host verification disabled: accepting %s key %s of %s",

@@ -312,8 +312,8 @@ class RemoteAuth:
             if username is None and "user" in config:
                 username = str(config["user"])
             identities = tuple(
-                os.path.expanduser(p) for p in config.get("identityfile", []) if os.path.isfile(
-                    os.path.expanduser(p)
-                )
+                os.path.expanduser(p)
+                for p in config.get("identityfile", [])
+                if os.path.isfile(os.path.expanduser(p))
             )
         return _Target(hostname, port or DEFAULT_PORT, username, identities)

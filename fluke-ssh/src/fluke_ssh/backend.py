@@ -223,11 +223,12 @@ class SFTPBackend(StorageBackend):
                 if name in (".", "..") or not name:
                     continue
                 full = directory + name
+                resolved: Any = attrs
                 if stat_module.S_ISLNK(attrs.st_mode or 0):
-                    attrs = self._link_target(sftp, full, root)
-                    if attrs is None:
+                    resolved = self._link_target(sftp, full, root)
+                    if resolved is None:
                         continue
-                result.append((full, attrs))
+                result.append((full, resolved))
         return result
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
