@@ -23,6 +23,7 @@ Only :meth:`AzureAuth.get_credentials` returns them, because it is asked to.
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
 
 __all__ = ["AzureAuth"]
+
+logger = logging.getLogger("fluke.azure")
 
 #: Connections kept per client: enough for the transfer engine's threads.
 POOL_SIZE = 32
@@ -105,6 +108,7 @@ class AzureAuth:
         self._sas_token = sas_token
         self._token_factory = token_factory
         self._token_credential: Any = None
+        self._user_delegation: tuple[Any, datetime] | None = None
         self._lock = threading.Lock()
 
     # -- constructors ------------------------------------------------------
@@ -324,17 +328,18 @@ class AzureAuth:
             transport=make_transport(),
         )
 
-    def read_sas_for(self, container: str, blob: str) -> str | None:
+    def read_sas_for(self, container: str, blob: str, service: Any = None) -> str | None:
         """A SAS allowing to read ``container/blob`` (for server-side copies).
 
         With a shared key, a fresh one-hour read-only blob SAS; with a SAS
-        token, that token; with Entra ID credentials, ``None`` (the copy is
-        authorised by the destination request itself, inside one account).
+        token, that token; with Entra ID credentials, a user delegation SAS
+        when ``service`` (a ``BlobServiceClient``) can get a delegation key,
+        else ``None`` (the copy then relies on the destination's credential).
         """
-        if self._account_key:
-            from azure.storage.blob import BlobSasPermissions, generate_blob_sas
+        from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
-            now = datetime.now(timezone.utc)
+        now = datetime.now(timezone.utc)
+        if self._account_key:
             return str(
                 generate_blob_sas(
                     self._account_name,
@@ -346,4 +351,42 @@ class AzureAuth:
                     expiry=now + timedelta(hours=1),
                 )
             )
-        return self._sas_token
+        if self._sas_token:
+            return self._sas_token
+        if self._token_factory is None or service is None:
+            return None
+        key = self._delegation_key(service, now)
+        if key is None:
+            return None
+        return str(
+            generate_blob_sas(
+                self._account_name,
+                container,
+                blob,
+                user_delegation_key=key,
+                permission=BlobSasPermissions(read=True),
+                start=now - timedelta(minutes=5),
+                expiry=now + timedelta(hours=1),
+            )
+        )
+
+    def _delegation_key(self, service: Any, now: datetime) -> Any:
+        """A user delegation key valid for at least another hour (cached)."""
+        from azure.core.exceptions import AzureError
+
+        with self._lock:
+            cached = self._user_delegation
+            if cached is not None and cached[1] - now > timedelta(hours=1, minutes=5):
+                return cached[0]
+            expiry = now + timedelta(hours=3)
+            try:
+                key = service.get_user_delegation_key(now - timedelta(minutes=5), expiry)
+            except AzureError as error:
+                logger.debug(
+                    "no user delegation key for %r (%s); copying without a SAS",
+                    self._account_name,
+                    type(error).__name__,
+                )
+                return None
+            self._user_delegation = (key, expiry)
+            return key

@@ -413,14 +413,14 @@ class AzureBlobBackend(StorageBackend):
 
         The destination gets ``metadata`` (none when ``None``, like a
         streamed copy). The source is read through a short-lived read SAS
-        (shared key), the auth's SAS token, or the destination's Entra ID
-        credential.
+        (shared key), the auth's SAS token, or a user delegation SAS (Entra
+        ID credentials).
         """
         if not isinstance(dst, AzureBlobBackend):
             raise TypeError(f"cannot copy server-side to {type(dst).__name__}")
         checked = check_metadata(metadata, dst_path)
         source = self._container().get_blob_client(src_path)
-        sas = self.auth.read_sas_for(self.container, src_path)
+        sas = self.auth.read_sas_for(self.container, src_path, self._service)
         source_url = source.url + ("?" + sas if sas else "")
         target = dst._container().get_blob_client(dst_path)
         what = f"Copying {self.uri(src_path)} to {dst.uri(dst_path)}"
