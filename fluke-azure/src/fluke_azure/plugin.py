@@ -30,3 +30,15 @@ def fluke_queue_classes() -> Mapping[str, str]:
 def fluke_auth_classes() -> Mapping[str, str]:
     """Declare ``AzureAuth`` in :mod:`fluke.auth`."""
     return {"AzureAuth": "fluke_azure.auth:AzureAuth"}
+
+
+@hookimpl
+def fluke_url_schemes() -> Mapping[str, str]:
+    """Declare ``abfss://``, ``abfs://``, ``az://`` and ``azq://`` / ``azure-queue://``."""
+    return {
+        "abfss": "fluke_azure._urls:open_blob",
+        "abfs": "fluke_azure._urls:open_blob",
+        "az": "fluke_azure._urls:open_blob",
+        "azq": "fluke_azure._urls:open_queue",
+        "azure-queue": "fluke_azure._urls:open_queue",
+    }
