@@ -205,7 +205,11 @@ def main() -> list[tuple[str, str]]:
             if old_python is None:
                 return None
             if direction == "up":
-                service.get_container_client("old").upload_blob(prefix, b"", overwrite=True)
+                # Fluke 0.5.0 checks a directory with blob.exists() on its name, which
+                # only ADLS Gen2 folders satisfy: emulate one with a folder blob.
+                service.get_container_client("old").upload_blob(
+                    prefix.rstrip("/"), b"", overwrite=True, metadata={"hdi_isfolder": "true"}
+                )
             args = [old_python, "-c", OLD_FLUKE_SCRIPT, str(src), "old", prefix, direction, conn]
             return lambda: subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
 

@@ -197,15 +197,12 @@ def test_failed_transfer_commits_nothing(
     assert container_client.get_blob_client("old.bin").download_blob().readall() == b"old"
 
 
-def test_transfer_in_parts(auth: AzureAuth, container: str, container_client: Any) -> None:
+def test_transfer_in_parts(
+    auth: AzureAuth, container: str, container_client: Any, local: LocalDir
+) -> None:
     data = os.urandom(5 * MiB + 123)
     container_client.upload_blob("src/large.bin", data)
-    with (
-        AzureBlobDir(auth, container, "src") as src,
-        LocalDir(
-            str(Path(os.environ.get("TMPDIR", "/tmp")) / unique("dl")), create_if_missing=True
-        ) as local,
-    ):
+    with AzureBlobDir(auth, container, "src") as src:
         assert src.transfer_to(local, chunk_size=MiB, suppress_output=True)
         assert local.get_file("large.bin").read() == data
         with AzureBlobDir(auth, container, "up", create_if_missing=True) as up:
