@@ -5,7 +5,8 @@ S3, and download them back, with Fluke and with boto3 driven directly
 (``upload_file``/``download_file``; a 16-thread pool for the small files).
 If ``FLUKE_BENCH_OLD_FLUKE`` names a python with ``fluke-api==0.5.0``
 installed (or ``auto``: build one in a cache virtualenv), the original Fluke
-runs the same transfers through ``AWS_ENDPOINT_URL``. Prints the best of two
+runs the same transfers through ``AWS_ENDPOINT_URL`` (its times include starting
+its interpreter, about 1 s). Prints the best of two
 alternating runs in seconds and Fluke's speed relative to each anchor
 (higher is better). ``FLUKE_BENCH_BIG_MIB`` shrinks the
 big file.
@@ -40,12 +41,14 @@ OLD_FLUKE_SCRIPT = textwrap.dedent(
     src, bucket, prefix, direction = sys.argv[1:5]
     auth = AWSAuth(aws_access_key_id=sys.argv[5], aws_secret_access_key=sys.argv[6])
     started = time.perf_counter()
-    if direction == "up":
-        with LocalDir(src) as local, AmazonS3Dir(auth, bucket, prefix) as dst:
-            local.transfer_to(dst, recursively=True, suppress_output=True)
-    else:
-        with AmazonS3Dir(auth, bucket, prefix) as source, LocalDir(src) as local:
-            source.transfer_to(local, recursively=True, suppress_output=True)
+    local = LocalDir(src)
+    with AmazonS3Dir(auth, bucket, prefix, create_if_missing=direction == "up") as remote:
+        if direction == "up":
+            ok = local.transfer_to(remote, recursively=True, suppress_output=True)
+        else:
+            ok = remote.transfer_to(local, recursively=True, suppress_output=True)
+    if ok is False:
+        sys.exit("fluke 0.5.0 reported a failed transfer")
     print(time.perf_counter() - started)
     """
 )
@@ -162,10 +165,10 @@ def main() -> list[tuple[str, str]]:
         def old(src: Path, prefix: str, direction: str) -> Callable[[], object] | None:
             if old_python is None:
                 return None
-            if direction == "up":
-                client.put_object(Bucket="old", Key=prefix, Body=b"")
+            # 0.5.0 lists dir markers as files: download what boto3 uploaded (no markers)
+            bucket = "old" if direction == "up" else "sdk"
             env = {**os.environ, "AWS_ENDPOINT_URL": url, "AWS_DEFAULT_REGION": "us-east-1"}
-            args = [old_python, "-c", OLD_FLUKE_SCRIPT, str(src), "old", prefix, direction]
+            args = [old_python, "-c", OLD_FLUKE_SCRIPT, str(src), bucket, prefix, direction]
             return lambda: subprocess.run([*args, KEY_ID, SECRET], env=env, check=True)
 
         for directory in ("fs", "ss", "os", "fb", "sb", "ob"):
@@ -204,9 +207,13 @@ def main() -> list[tuple[str, str]]:
             text = f"aws {label}: fluke {fluke_seconds:.2f}s, boto3 {sdk_seconds:.2f}s"
             value = f"ratio {sdk_seconds / fluke_seconds:.2f}x boto3 speed"
             if old_call is not None:
-                old_seconds = _timed(old_call)
-                text += f", fluke 0.5.0 {old_seconds:.2f}s"
-                value += f", {old_seconds / fluke_seconds:.2f}x fluke 0.5.0 speed"
+                try:
+                    old_seconds = _timed(old_call)
+                except subprocess.CalledProcessError:
+                    value += ", fluke 0.5.0 failed"
+                else:
+                    text += f", fluke 0.5.0 {old_seconds:.2f}s"
+                    value += f", {old_seconds / fluke_seconds:.2f}x fluke 0.5.0 speed"
             rows.append((text, value))
         client.close()
     return rows
