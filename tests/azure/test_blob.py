@@ -294,6 +294,12 @@ def test_skip_identical_uses_md5(auth: AzureAuth, container: str, local: LocalDi
         assert local.transfer_to(dst, suppress_output=True)
         again = local.transfer_to(dst, skip_identical=True, suppress_output=True)
         assert again and len(again.skipped) == 1
+        backend = dst._session.backend
+        expected = hashlib.md5(b"same").hexdigest()
+        with backend.open_writer("t.txt") as writer:
+            writer.write(b"same")
+        first, second = backend.checksum("t.txt"), backend.checksum("t.txt")  # Put answer, HEAD
+        assert first == second and first is not None and first.value == expected
 
 
 # -- listings over many pages ----------------------------------------------------

@@ -18,7 +18,7 @@ import hashlib
 import logging
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,8 @@ class BlockBlobWriter(Writer):
     :param block_size: bytes per staged block.
     :param max_concurrency: blocks uploaded at once.
     :param secrets: values to mask in error messages.
+    :param on_put: called with the MD5 (hex) the service computed for a
+        single Put Blob, when it matches what was sent.
     """
 
     def __init__(
@@ -72,9 +74,11 @@ class BlockBlobWriter(Writer):
         block_size: int,
         max_concurrency: int,
         secrets: Iterable[str | None] = (),
+        on_put: Callable[[str], None] | None = None,
     ) -> None:
         self._blob = blob
         self._uri = uri
+        self._on_put = on_put
         self._metadata = dict(metadata) if metadata else None
         self._block_size = block_size
         self._max_concurrency = max(1, max_concurrency)
@@ -117,7 +121,7 @@ class BlockBlobWriter(Writer):
                 self._buffer = bytearray()
                 # One Put Blob: the service computes Content-MD5 itself, unless
                 # the SDK splits big content into blocks (then we provide it).
-                self._blob.upload_blob(
+                result = self._blob.upload_blob(
                     data,
                     length=len(data),
                     overwrite=True,
@@ -127,6 +131,9 @@ class BlockBlobWriter(Writer):
                         content_md5=md5 if len(data) > SINGLE_PUT_LIMIT else None,
                     ),
                 )
+                stored = result.get("content_md5") if isinstance(result, dict) else None
+                if stored and self._on_put is not None and bytes(stored) == bytes(md5):
+                    self._on_put(bytes(stored).hex())
             else:
                 if self._buffer:
                     self._stage(bytes(self._buffer))

@@ -45,8 +45,12 @@ logger = logging.getLogger("fluke.azure")
 SEP = "/"
 #: Azure's largest block (Put Block), in bytes.
 MAX_BLOCK_SIZE = 4000 * MIB
+#: Concurrent GETs (of 4 MiB) within one large ranged read.
+READ_CONCURRENCY = 4
 #: Blocks uploaded at once by one writer.
 WRITER_CONCURRENCY = 8
+#: Service-computed MD5s of fresh uploads kept for one ``checksum`` call.
+FRESH_MD5_LIMIT = 4096
 #: Metadata flag of ADLS Gen2 / Storage Explorer folder blobs.
 FOLDER_FLAG = "hdi_isfolder"
 
@@ -175,6 +179,7 @@ class AzureBlobBackend(StorageBackend):
         self._lock = threading.Lock()
         self._service: BlobServiceClient | None = None
         self._client: ContainerClient | None = None
+        self._fresh_md5: dict[str, str] = {}
 
     # -- identity ----------------------------------------------------------
 
@@ -310,7 +315,10 @@ class AzureBlobBackend(StorageBackend):
         """Bytes ``[start, end)`` with one ranged GET."""
         with self._calling(f"Reading {self.uri(path)}", path):
             blob = self._container().get_blob_client(path)
-            data: bytes = blob.download_blob(offset=start, length=end - start).readall()
+            length = end - start
+            parallel = max(1, min(READ_CONCURRENCY, -(-length // (4 * MIB))))
+            downloader = blob.download_blob(offset=start, length=length, max_concurrency=parallel)
+            data: bytes = downloader.readall()
             return data
 
     def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
@@ -334,6 +342,7 @@ class AzureBlobBackend(StorageBackend):
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
+        self._forget_md5(path)
         return BlockBlobWriter(
             self._container().get_blob_client(path),
             uri=self.uri(path),
@@ -341,7 +350,19 @@ class AzureBlobBackend(StorageBackend):
             block_size=choose_block_size(part_size, size_hint),
             max_concurrency=WRITER_CONCURRENCY,
             secrets=self.auth.secrets(),
+            on_put=lambda md5: self._remember_md5(path, md5),
         )
+
+    def _forget_md5(self, path: str) -> None:
+        with self._lock:
+            self._fresh_md5.pop(path, None)
+
+    def _remember_md5(self, path: str, md5: str) -> None:
+        """Keep the service-computed MD5 of a blob just written, for one ``checksum``."""
+        with self._lock:
+            self._fresh_md5[path] = md5
+            while len(self._fresh_md5) > FRESH_MD5_LIMIT:
+                del self._fresh_md5[next(iter(self._fresh_md5))]
 
     def open_part_writer(
         self,
@@ -355,6 +376,7 @@ class AzureBlobBackend(StorageBackend):
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
+        self._forget_md5(path)
         return BlockPartWriter(
             self._container().get_blob_client(path),
             uri=self.uri(path),
@@ -378,6 +400,7 @@ class AzureBlobBackend(StorageBackend):
 
     def delete(self, path: str) -> None:
         """Delete blob ``path`` (and its snapshots)."""
+        self._forget_md5(path)
         with self._calling(f"Deleting {self.uri(path)}", path):
             self._container().get_blob_client(path).delete_blob(delete_snapshots="include")
 
@@ -395,7 +418,16 @@ class AzureBlobBackend(StorageBackend):
         return dict(props.metadata or {})
 
     def checksum(self, path: str) -> Checksum | None:
-        """The blob's ``Content-MD5``, when it has one."""
+        """The blob's ``Content-MD5``, when it has one.
+
+        Right after this backend wrote ``path`` with one Put Blob, the first
+        call answers with the MD5 the service computed on receipt (it came
+        back with the upload), saving a request; later calls ask the service.
+        """
+        with self._lock:
+            fresh = self._fresh_md5.pop(path, None)
+        if fresh is not None:
+            return Checksum("md5", fresh)
         props = self._properties(path)
         return _checksum(props) if props is not None else None
 
@@ -419,6 +451,7 @@ class AzureBlobBackend(StorageBackend):
         if not isinstance(dst, AzureBlobBackend):
             raise TypeError(f"cannot copy server-side to {type(dst).__name__}")
         checked = check_metadata(metadata, dst_path)
+        dst._forget_md5(dst_path)
         source = self._container().get_blob_client(src_path)
         sas = self.auth.read_sas_for(self.container, src_path, self._service)
         source_url = source.url + ("?" + sas if sas else "")
