@@ -70,18 +70,19 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package (with their SDKs installed)."""
-    session.install("mypy", "pytest", "types-paramiko", *[f"./{p}" for p in PACKAGES])
+    session.install("mypy", "pytest", "types-paramiko", *_editable(*PACKAGES))
     for package in PACKAGES:
         session.run("mypy", "--strict", f"{package}/src")
 
 
+def _editable(*paths: str) -> list[str]:
+    """``-e ./path`` for each path: sessions always run the working tree's code."""
+    return [arg for path in paths for arg in ("-e", f"./{path}")]
+
+
 def _tests(session: nox.Session, provider: str) -> None:
-    packages = ["./fluke-core[testing]"]
-    if provider != "core":
-        packages.append(f"./fluke-{provider}")
-    else:
-        packages.append("./examples/fluke-memory")
-    session.install(*packages, *TEST_DEPS, *SERVER_DEPS[provider])
+    extra = "examples/fluke-memory" if provider == "core" else f"fluke-{provider}"
+    session.install(*_editable("fluke-core[testing]", extra), *TEST_DEPS, *SERVER_DEPS[provider])
     env: dict[str, str] = {}
     if provider == "azure":
         env["FLUKE_AZURITE_BIN"] = _azurite_home(session)
@@ -124,5 +125,5 @@ def tests_ssh(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: ratios against the anchors the issues name, side by side in one run."""
-    session.install(*[f"./{p}" for p in PACKAGES], "psutil", "moto[server]>=5")
+    session.install(*_editable(*PACKAGES), "psutil", "moto[server]>=5")
     session.run("python", "benchmarks/run.py", *session.posargs)

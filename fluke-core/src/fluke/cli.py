@@ -155,7 +155,7 @@ def cat_command(url: str) -> None:
     with _errors():
         REDACT.learn_url(url)
         with fluke.file(url) as file:
-            out = click.get_binary_stream("stdout")
+            out = sys.stdout.buffer
             for chunk in file.read_chunks(1024 * 1024):
                 out.write(chunk)
 
