@@ -5,14 +5,32 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
+from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
+    ClientError,
+    ConnectionError as BotocoreConnectionError,
+    HTTPClientError,
+)
 
 from fluke.exceptions import BucketNotFoundError, InvalidPathError
 
-__all__ = ["error_code", "is_not_found", "s3_errors"]
+__all__ = ["error_code", "is_not_found", "is_transient", "s3_errors"]
 
 _MISSING_KEY = frozenset({"NoSuchKey", "404", "NotFound"})
 _MISSING_BUCKET = frozenset({"NoSuchBucket"})
+_THROTTLING = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestThrottledException",
+        "TooManyRequestsException",
+        "SlowDown",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "InternalError",
+        "ServiceUnavailable",
+    }
+)
 
 
 def error_code(error: ClientError) -> str:
@@ -28,6 +46,15 @@ def http_status(error: ClientError) -> int:
 def is_not_found(error: ClientError) -> bool:
     """Whether ``error`` says the object (not the bucket) is missing."""
     return error_code(error) in _MISSING_KEY
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether an AWS error is worth retrying: 5xx, throttling, a broken connection."""
+    if isinstance(error, (BotocoreConnectionError, HTTPClientError)):
+        return True
+    if isinstance(error, ClientError):
+        return http_status(error) >= 500 or error_code(error) in _THROTTLING
+    return False
 
 
 @contextmanager

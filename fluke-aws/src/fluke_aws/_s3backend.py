@@ -18,11 +18,12 @@ from typing import Any
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
 from fluke import _paths
-from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.backend import Checksum, Entry, PartWriter, StorageBackend, StorageCapabilities, Writer
 from fluke.exceptions import BucketNotFoundError, InvalidPathError
-from fluke_aws._errors import error_code, http_status, is_not_found, s3_errors
+from fluke_aws._errors import error_code, http_status, is_not_found, is_transient, s3_errors
+from fluke_aws._etag import etag_checksum
 from fluke_aws._s3copy import server_side_copy
-from fluke_aws._s3writer import S3Writer
+from fluke_aws._s3writer import MAX_PARTS, S3PartWriter, S3Writer
 from fluke_aws.auth import AWSAuth
 
 __all__ = ["S3Backend", "MIN_PART_SIZE", "MAX_PART_SIZE", "etag_checksum"]
@@ -32,21 +33,6 @@ logger = logging.getLogger("fluke.aws")
 MiB = 1024 * 1024
 MIN_PART_SIZE = 5 * MiB
 MAX_PART_SIZE = 5 * 1024 * MiB
-
-
-def etag_checksum(etag: str | None) -> Checksum | None:
-    """The :class:`Checksum` an ETag stands for.
-
-    A single-PUT object's ETag is the MD5 of its content (``"md5"``); a
-    multipart ETag (``<md5-of-md5s>-<parts>``) is only comparable with
-    another ETag made with the same part size (``"s3-etag"``).
-    """
-    if not etag:
-        return None
-    value = etag.strip('"').lower()
-    if "-" in value or len(value) != 32:
-        return Checksum("s3-etag", value)
-    return Checksum("md5", value)
 
 
 def check_bucket_name(bucket: object) -> str:
@@ -240,6 +226,32 @@ class S3Backend(StorageBackend):
 
     # -- writing ---------------------------------------------------------------
 
+    @staticmethod
+    def _upload_arguments(path: str, metadata: Mapping[str, str] | None) -> dict[str, Any]:
+        extra: dict[str, Any] = {"Metadata": dict(metadata or {})}
+        content_type = mimetypes.guess_type(path)[0]
+        if content_type is not None:
+            extra["ContentType"] = content_type
+        return extra
+
+    def is_transient(self, error: BaseException) -> bool:
+        """5xx answers, throttling and broken connections are retried."""
+        return is_transient(error) or super().is_transient(error)
+
+    def open_part_writer(
+        self,
+        path: str,
+        *,
+        size: int,
+        part_size: int,
+        metadata: Mapping[str, str] | None = None,
+    ) -> PartWriter | None:
+        """A multipart upload the engine fills with concurrent ``UploadPart`` calls."""
+        if part_size < MIN_PART_SIZE or size > part_size * MAX_PARTS:
+            return None
+        extra = self._upload_arguments(path, metadata)
+        return S3PartWriter(self.client, self.bucket, path, extra=extra)
+
     def open_writer(
         self,
         path: str,
@@ -250,10 +262,7 @@ class S3Backend(StorageBackend):
     ) -> Writer:
         if part_size is not None:
             self.validate_part_size(part_size)
-        extra: dict[str, Any] = {"Metadata": dict(metadata or {})}
-        content_type = mimetypes.guess_type(path)[0]
-        if content_type is not None:
-            extra["ContentType"] = content_type
+        extra = self._upload_arguments(path, metadata)
         return S3Writer(
             self.client,
             self.bucket,

@@ -16,10 +16,11 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from fluke.backend import Writer
+from fluke.backend import Checksum, PartWriter, Writer
 from fluke.exceptions import InvalidChunkSizeError
+from fluke_aws._etag import etag_checksum
 
-__all__ = ["S3Writer", "MAX_PARTS"]
+__all__ = ["MAX_PARTS", "S3PartWriter", "S3Writer"]
 
 logger = logging.getLogger("fluke.aws")
 
@@ -124,19 +125,19 @@ class S3Writer(Writer):
         finally:
             self._slots.release()
 
-    def commit(self) -> None:
+    def commit(self) -> Checksum | None:
         if self._done:
-            return
+            return None
         try:
             if self._upload_id is None:
-                self._client.put_object(
+                response = self._client.put_object(
                     Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra
                 )
             else:
                 if self._buffer:
                     self._submit(bytes(self._buffer))
                 parts = [future.result() for future in self._parts]
-                self._client.complete_multipart_upload(
+                response = self._client.complete_multipart_upload(
                     Bucket=self._bucket,
                     Key=self._key,
                     UploadId=self._upload_id,
@@ -146,6 +147,7 @@ class S3Writer(Writer):
             self.abort()
             raise
         self._finish()
+        return etag_checksum(response.get("ETag"))
 
     def abort(self) -> None:
         if self._done:
@@ -170,3 +172,59 @@ class S3Writer(Writer):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+class S3PartWriter(PartWriter):
+    """A multipart upload whose parts the transfer engine sends concurrently.
+
+    The upload is created up front; :meth:`write_part` uploads part ``number``
+    (from any thread, in any order); :meth:`commit` completes the upload with
+    the parts in order; :meth:`abort` aborts it, so nothing is left dangling.
+    """
+
+    def __init__(self, client: Any, bucket: str, key: str, *, extra: dict[str, Any]) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._key = key
+        response = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
+        self.upload_id: str = response["UploadId"]
+        self._etags: dict[int, str] = {}
+        self._lock = threading.Lock()
+
+    def write_part(self, number: int, offset: int, data: bytes) -> None:
+        response = self._client.upload_part(
+            Bucket=self._bucket,
+            Key=self._key,
+            UploadId=self.upload_id,
+            PartNumber=number,
+            Body=data,
+        )
+        with self._lock:
+            self._etags[number] = response["ETag"]
+
+    def commit(self) -> Checksum | None:
+        parts = [{"PartNumber": n, "ETag": etag} for n, etag in sorted(self._etags.items())]
+        try:
+            response = self._client.complete_multipart_upload(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except BaseException:
+            self.abort()
+            raise
+        return etag_checksum(response.get("ETag"))
+
+    def abort(self) -> None:
+        try:
+            self._client.abort_multipart_upload(
+                Bucket=self._bucket, Key=self._key, UploadId=self.upload_id
+            )
+        except Exception:
+            logger.warning(
+                "aborting the multipart upload of s3://%s/%s failed",
+                self._bucket,
+                self._key,
+                exc_info=True,
+            )

@@ -143,8 +143,11 @@ class PartWriter(abc.ABC):
         """Store part ``number`` (1-based) holding bytes ``[offset, offset+len(data))``."""
 
     @abc.abstractmethod
-    def commit(self) -> None:
-        """Assemble the parts and make the file visible under its path."""
+    def commit(self) -> Checksum | None:
+        """Assemble the parts and make the file visible under its path.
+
+        Return the stored object's native checksum if the answer carries it.
+        """
 
     @abc.abstractmethod
     def abort(self) -> None:

@@ -57,8 +57,8 @@ class _LocalPartWriter(PartWriter):
             written = os.pwrite(self._fd, view, offset)
             view, offset = view[written:], offset + written
 
-    def commit(self) -> None:
-        self._writer.commit()
+    def commit(self) -> Checksum | None:
+        return self._writer.commit()
 
     def abort(self) -> None:
         self._writer.abort()
