@@ -7,8 +7,10 @@ from contextlib import contextmanager
 
 from botocore.exceptions import (  # type: ignore[import-untyped,unused-ignore]
     ClientError,
-    ConnectionError as BotocoreConnectionError,
     HTTPClientError,
+)
+from botocore.exceptions import (
+    ConnectionError as BotocoreConnectionError,
 )
 
 from fluke.exceptions import BucketNotFoundError, InvalidPathError
