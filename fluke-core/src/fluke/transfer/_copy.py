@@ -21,6 +21,8 @@ logger = logging.getLogger("fluke.transfer")
 MiB = 1024 * 1024
 DEFAULT_PART = 8 * MiB
 MAX_PARTS = 10_000
+#: Below this size a separate checksum request would cost more than the copy.
+VERIFY_BY_REQUEST_FROM = 8 * MiB
 T = TypeVar("T")
 
 
@@ -87,7 +89,9 @@ def _stream_once(
     chunk = ctx.chunk_size or DEFAULT_PART
     native = dst.capabilities.native_checksum
     digest = StreamDigest.for_algorithm(native)
-    source_sum = src.checksum(task.source) if digest is not None else None
+    source_sum = task.source_checksum
+    if source_sum is None and digest is not None and task.size >= VERIFY_BY_REQUEST_FROM:
+        source_sum = src.checksum(task.source)
     written = 0
     writer = dst.open_writer(
         task.destination, metadata=task.metadata, part_size=ctx.chunk_size, size_hint=task.size
@@ -119,10 +123,6 @@ def _stream_once(
     stored = writer.commit()
     if digest is not None:
         _check_destination(task, dst, digest, stored)
-
-
-#: Below this size a separate checksum request would cost more than the copy.
-VERIFY_BY_REQUEST_FROM = 8 * MiB
 
 
 def _check_destination(

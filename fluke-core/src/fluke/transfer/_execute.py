@@ -126,7 +126,9 @@ def _copy_one(
         if opts.dry_run:
             return FileOutcome(source_uri, destination_uri, "planned", size)
         metadata = _metadata_for(src) if opts.include_metadata else None
-        task = FileTask(src.path, dst_path, source_uri, destination_uri, size, metadata)
+        task = FileTask(
+            src.path, dst_path, source_uri, destination_uri, size, metadata, src.checksum
+        )
         _run(task, src_backend, dst_backend, ctx, opts)
         dst_session.purge()
         return FileOutcome(

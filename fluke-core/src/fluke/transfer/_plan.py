@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fluke.backend import Checksum
+
 
 @dataclass(frozen=True)
 class FileTask:
@@ -19,6 +21,7 @@ class FileTask:
     :param destination_uri: the destination URI.
     :param size: the size the source had when planned.
     :param metadata: user metadata to set on the copy (``None``: none).
+    :param source_checksum: the source's native checksum, when its listing had one.
     """
 
     source: str
@@ -27,6 +30,7 @@ class FileTask:
     destination_uri: str
     size: int
     metadata: dict[str, str] | None = None
+    source_checksum: Checksum | None = None
 
 
 @dataclass(frozen=True)
