@@ -80,7 +80,7 @@ def _tune(handle: paramiko.SFTPFile, request_size: int) -> None:
 class _SFTPWriter(Writer):
     """Pipelined writes to a temporary file, renamed into place on commit."""
 
-    def __init__(self, connection: Connection, path: str) -> None:
+    def __init__(self, connection: Connection, path: str, known_dirs: set[str]) -> None:
         self._path = path
         parent, name = posixpath.split(path)
         self._tmp = posixpath.join(parent, f".{name}.{uuid.uuid4().hex[:12]}.fluke-part")
@@ -88,8 +88,17 @@ class _SFTPWriter(Writer):
         self._sftp = self._context.__enter__()
         self._finished = False
         try:
-            _mkdirs(self._sftp, parent)
-            self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
+            if parent not in known_dirs:
+                _mkdirs(self._sftp, parent)
+                known_dirs.add(parent)
+            try:
+                self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
+            except OSError as error:
+                if not _is_missing(error):
+                    raise
+                known_dirs.discard(parent)  # removed behind our back: create it again
+                _mkdirs(self._sftp, parent)
+                self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
             _tune(self._file, connection.request_size)
             self._file.set_pipelined(True)
         except BaseException:
@@ -155,6 +164,8 @@ class SFTPBackend(StorageBackend):
     def __init__(self, auth: RemoteAuth) -> None:
         self._auth = auth
         self.connection = Connection(auth)
+        #: directories this backend created or saw, so writers skip ``mkdir -p``
+        self._known_dirs: set[str] = set()
 
     # -- identity ------------------------------------------------------------
 
@@ -273,23 +284,31 @@ class SFTPBackend(StorageBackend):
             complete = False
             try:
                 _tune(handle, request)
+                size_known = size is not None
                 if size is None:
                     size = int(handle.stat().st_size or 0)
                 if size > request:
                     handle.prefetch(size, PREFETCH_REQUESTS)
-                pending = bytearray()
-                while piece := handle.read(request):
-                    pending += piece
-                    if len(pending) >= chunk_size:
-                        view = memoryview(pending)
+                parts: list[bytes] = []
+                buffered = 0
+                received = 0
+                while received < size or not size_known:
+                    piece = handle.read(request)
+                    if not piece:
+                        break
+                    received += len(piece)
+                    parts.append(piece)
+                    buffered += len(piece)
+                    if buffered >= chunk_size:
+                        data = parts[0] if len(parts) == 1 else b"".join(parts)
                         offset = 0
-                        while len(pending) - offset >= chunk_size:
-                            yield bytes(view[offset : offset + chunk_size])
+                        while buffered - offset >= chunk_size:
+                            yield data[offset : offset + chunk_size]
                             offset += chunk_size
-                        view.release()
-                        del pending[:offset]
-                if pending:
-                    yield bytes(pending)
+                        parts = [data[offset:]] if offset < buffered else []
+                        buffered -= offset
+                if parts:
+                    yield b"".join(parts)
                 complete = True
             finally:
                 self._finish(sftp, handle, complete)
@@ -319,7 +338,7 @@ class SFTPBackend(StorageBackend):
         part_size: int | None = None,
         size_hint: int | None = None,
     ) -> Writer:
-        return _SFTPWriter(self.connection, path)
+        return _SFTPWriter(self.connection, path, self._known_dirs)
 
     def mkdir(self, path: str) -> None:
         with self.connection.sftp() as sftp:
