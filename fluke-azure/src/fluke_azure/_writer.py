@@ -18,14 +18,14 @@ import hashlib
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobBlock, BlockState, ContentSettings
 
-from fluke.backend import PartWriter, Writer
+from fluke.backend import Checksum, PartWriter, Writer
 from fluke_azure._errors import convert
 
 if TYPE_CHECKING:
@@ -61,8 +61,6 @@ class BlockBlobWriter(Writer):
     :param block_size: bytes per staged block.
     :param max_concurrency: blocks uploaded at once.
     :param secrets: values to mask in error messages.
-    :param on_put: called with the MD5 (hex) the service computed for a
-        single Put Blob, when it matches what was sent.
     """
 
     def __init__(
@@ -74,11 +72,9 @@ class BlockBlobWriter(Writer):
         block_size: int,
         max_concurrency: int,
         secrets: Iterable[str | None] = (),
-        on_put: Callable[[str], None] | None = None,
     ) -> None:
         self._blob = blob
         self._uri = uri
-        self._on_put = on_put
         self._metadata = dict(metadata) if metadata else None
         self._block_size = block_size
         self._max_concurrency = max(1, max_concurrency)
@@ -110,10 +106,16 @@ class BlockBlobWriter(Writer):
                 raise convert(error, f"Writing {self._uri}", self._secrets) from None
         return len(data)
 
-    def commit(self) -> None:
-        """Make the content visible: one Put Blob, or ``commit_block_list``."""
+    def commit(self) -> Checksum | None:
+        """Make the content visible: one Put Blob, or ``commit_block_list``.
+
+        Returns the MD5 the service computed on receipt of a single Put Blob
+        (for the engine to verify against what it sent); ``None`` for block
+        lists, whose Content-MD5 is the one this writer provided.
+        """
         if self._finished:
             raise ValueError(f"{self._uri}: commit after commit/abort")
+        checksum: Checksum | None = None
         try:
             md5 = bytearray(self._md5.digest())
             if not self._block_ids:
@@ -132,8 +134,8 @@ class BlockBlobWriter(Writer):
                     ),
                 )
                 stored = result.get("content_md5") if isinstance(result, dict) else None
-                if stored and self._on_put is not None and bytes(stored) == bytes(md5):
-                    self._on_put(bytes(stored).hex())
+                if stored:
+                    checksum = Checksum("md5", bytes(stored).hex())
             else:
                 if self._buffer:
                     self._stage(bytes(self._buffer))
@@ -157,6 +159,7 @@ class BlockBlobWriter(Writer):
         logger.debug(
             "committed %s (%d bytes, %d blocks)", self._uri, self._written, len(self._block_ids)
         )
+        return checksum
 
     def abort(self) -> None:
         """Discard everything: staged blocks are never committed."""
@@ -264,8 +267,8 @@ class BlockPartWriter(PartWriter):
         with self._lock:
             self._numbers.add(number)
 
-    def commit(self) -> None:
-        """Commit the staged blocks in part order."""
+    def commit(self) -> Checksum | None:
+        """Commit the staged blocks in part order (no checksum to return)."""
         if self._finished:
             raise ValueError(f"{self._uri}: commit after commit/abort")
         self._finished = True
@@ -280,6 +283,7 @@ class BlockPartWriter(PartWriter):
             )
         except AzureError as error:
             raise convert(error, f"Writing {self._uri}", self._secrets) from None
+        return None
 
     def abort(self) -> None:
         """Never commit: Azure garbage-collects the staged blocks."""

@@ -49,8 +49,6 @@ MAX_BLOCK_SIZE = 4000 * MIB
 READ_CONCURRENCY = 2
 #: Blocks uploaded at once by one writer.
 WRITER_CONCURRENCY = 8
-#: Service-computed MD5s of fresh uploads kept for one ``checksum`` call.
-FRESH_MD5_LIMIT = 4096
 #: Metadata flag of ADLS Gen2 / Storage Explorer folder blobs.
 FOLDER_FLAG = "hdi_isfolder"
 
@@ -179,7 +177,6 @@ class AzureBlobBackend(StorageBackend):
         self._lock = threading.Lock()
         self._service: BlobServiceClient | None = None
         self._client: ContainerClient | None = None
-        self._fresh_md5: dict[str, str] = {}
 
     # -- identity ----------------------------------------------------------
 
@@ -342,7 +339,6 @@ class AzureBlobBackend(StorageBackend):
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
-        self._forget_md5(path)
         return BlockBlobWriter(
             self._container().get_blob_client(path),
             uri=self.uri(path),
@@ -350,19 +346,7 @@ class AzureBlobBackend(StorageBackend):
             block_size=choose_block_size(part_size, size_hint),
             max_concurrency=WRITER_CONCURRENCY,
             secrets=self.auth.secrets(),
-            on_put=lambda md5: self._remember_md5(path, md5),
         )
-
-    def _forget_md5(self, path: str) -> None:
-        with self._lock:
-            self._fresh_md5.pop(path, None)
-
-    def _remember_md5(self, path: str, md5: str) -> None:
-        """Keep the service-computed MD5 of a blob just written, for one ``checksum``."""
-        with self._lock:
-            self._fresh_md5[path] = md5
-            while len(self._fresh_md5) > FRESH_MD5_LIMIT:
-                del self._fresh_md5[next(iter(self._fresh_md5))]
 
     def open_part_writer(
         self,
@@ -376,7 +360,6 @@ class AzureBlobBackend(StorageBackend):
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
-        self._forget_md5(path)
         return BlockPartWriter(
             self._container().get_blob_client(path),
             uri=self.uri(path),
@@ -400,7 +383,6 @@ class AzureBlobBackend(StorageBackend):
 
     def delete(self, path: str) -> None:
         """Delete blob ``path`` (and its snapshots)."""
-        self._forget_md5(path)
         with self._calling(f"Deleting {self.uri(path)}", path):
             self._container().get_blob_client(path).delete_blob(delete_snapshots="include")
 
@@ -418,16 +400,7 @@ class AzureBlobBackend(StorageBackend):
         return dict(props.metadata or {})
 
     def checksum(self, path: str) -> Checksum | None:
-        """The blob's ``Content-MD5``, when it has one.
-
-        Right after this backend wrote ``path`` with one Put Blob, the first
-        call answers with the MD5 the service computed on receipt (it came
-        back with the upload), saving a request; later calls ask the service.
-        """
-        with self._lock:
-            fresh = self._fresh_md5.pop(path, None)
-        if fresh is not None:
-            return Checksum("md5", fresh)
+        """The blob's ``Content-MD5``, when it has one."""
         props = self._properties(path)
         return _checksum(props) if props is not None else None
 
@@ -451,7 +424,6 @@ class AzureBlobBackend(StorageBackend):
         if not isinstance(dst, AzureBlobBackend):
             raise TypeError(f"cannot copy server-side to {type(dst).__name__}")
         checked = check_metadata(metadata, dst_path)
-        dst._forget_md5(dst_path)
         source = self._container().get_blob_client(src_path)
         sas = self.auth.read_sas_for(self.container, src_path, self._service)
         source_url = source.url + ("?" + sas if sas else "")
