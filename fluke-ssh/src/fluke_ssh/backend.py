@@ -17,6 +17,7 @@ Paths are absolute POSIX paths on the server (directories end with ``/``).
 from __future__ import annotations
 
 import errno
+import itertools
 import logging
 import posixpath
 import stat as stat_module
@@ -36,8 +37,8 @@ logger = logging.getLogger("fluke.ssh")
 
 __all__ = ["SFTPBackend"]
 
-#: Read requests kept in flight by streaming reads.
-PREFETCH_REQUESTS = 64
+#: Read requests per pipelined batch (two batches are in flight at a time).
+PREFETCH_REQUESTS = 32
 _MISSING = (errno.ENOENT, errno.ENOTDIR)
 
 
@@ -70,6 +71,37 @@ def _mkdirs(sftp: paramiko.SFTPClient, path: str) -> None:
             raise
         if not stat_module.S_ISDIR(attrs.st_mode or 0):
             raise InvalidDirectoryError(path) from None
+
+
+def _pieces(
+    handle: paramiko.SFTPFile, start: int, end: int, request: int, batch: int
+) -> Iterator[bytes]:
+    """Bytes ``[start, end)`` as pieces of ``request`` bytes, pipelined.
+
+    Reads are asked for in batches of ``batch`` requests with ``readv`` and
+    the next batch is always in flight while one is consumed, so the server
+    never waits for us and at most two batches are buffered. Every request of
+    a batch is sent before we wait for data: no helper thread is left running
+    if the caller stops early.
+    """
+    offsets = [(offset, min(request, end - offset)) for offset in range(start, end, request)]
+    batches = [offsets[i : i + batch] for i in range(0, len(offsets), batch)]
+
+    def begin(index: int) -> tuple[bytes, Iterator[bytes]] | None:
+        if index >= len(batches):
+            return None
+        reads = iter(handle.readv(batches[index]))
+        return next(reads), reads
+
+    current = begin(0)
+    following = begin(1)
+    index = 1
+    while current is not None:
+        first, rest = current
+        yield first
+        yield from rest
+        index += 1
+        current, following = following, begin(index)
 
 
 def _tune(handle: paramiko.SFTPFile, request_size: int) -> None:
@@ -271,7 +303,7 @@ class SFTPBackend(StorageBackend):
                     handle.seek(start)
                     data = handle.read(end - start)
                 else:
-                    data = b"".join(handle.readv(pieces, PREFETCH_REQUESTS))
+                    data = b"".join(_pieces(handle, start, end, size, PREFETCH_REQUESTS))
                 complete = True
             finally:
                 self._finish(sftp, handle, complete)
@@ -287,16 +319,14 @@ class SFTPBackend(StorageBackend):
                 size_known = size is not None
                 if size is None:
                     size = int(handle.stat().st_size or 0)
-                if size > request:
-                    handle.prefetch(size, PREFETCH_REQUESTS)
+                stream: Iterator[bytes] = _pieces(handle, 0, size, request, PREFETCH_REQUESTS)
+                if not size_known:  # then read on to the end, whatever the size now
+                    stream = itertools.chain(stream, iter(lambda: handle.read(request), b""))
                 parts: list[bytes] = []
                 buffered = 0
-                received = 0
-                while received < size or not size_known:
-                    piece = handle.read(request)
+                for piece in stream:
                     if not piece:
                         break
-                    received += len(piece)
                     parts.append(piece)
                     buffered += len(piece)
                     if buffered >= chunk_size:
