@@ -20,3 +20,9 @@ def fluke_storage_classes() -> Mapping[str, str]:
 def fluke_auth_classes() -> Mapping[str, str]:
     """Declare ``RemoteAuth``."""
     return {"RemoteAuth": "fluke_ssh.auth:RemoteAuth"}
+
+
+@hookimpl
+def fluke_url_schemes() -> Mapping[str, str]:
+    """Declare ``sftp://user@host:port/path``."""
+    return {"sftp": "fluke_ssh._urls:open_sftp"}
