@@ -123,6 +123,14 @@ def tests_ssh(session: nox.Session) -> None:
 
 
 @nox.session
+def demo(session: nox.Session) -> None:
+    """Fluke's main job: the guide's SQS -> S3 -> SFTP example against local servers."""
+    session.install(*_editable("fluke-core", "fluke-aws", "fluke-ssh"), "moto[server]>=5")
+    _apt_install(session, "sshd", "openssh-server")
+    session.run("python", "demo/seed_example.py")
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Benchmarks: ratios against the anchors the issues name, side by side in one run."""
     session.install(*_editable(*PACKAGES), "psutil", "moto[server]>=5")
