@@ -9,27 +9,21 @@ temporary data directory; containers and queues get unique names.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+import servers
 
 from fluke.testing import QueueTarget, StorageTarget
 from fluke_azure.auth import AzureAuth
 from fluke_azure.queue import AzureStorageQueue
 from fluke_azure.storage import AzureBlobDir, AzureBlobFile
 
-ACCOUNT = "devstoreaccount1"
+ACCOUNT = servers.AZURITE_ACCOUNT
 #: The emulator's well-known, public key (not a secret, but never printed either).
-KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-CACHE = Path(os.environ.get("FLUKE_AZURITE_HOME", Path.home() / ".cache" / "fluke-azurite"))
+KEY = servers.AZURITE_KEY
 
 
 def unique(prefix: str) -> str:
@@ -37,90 +31,14 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:16]}"
 
 
-def _azurite_binary() -> str:
-    env_dir = os.environ.get("FLUKE_AZURITE_BIN")
-    if env_dir and (Path(env_dir) / "azurite").exists():
-        return str(Path(env_dir) / "azurite")
-    found = shutil.which("azurite")
-    if found:
-        return found
-    cached = CACHE / "node_modules" / ".bin" / "azurite"
-    if not cached.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("Azurite is missing and npm is not installed to fetch it")
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--silent", "--prefix", str(CACHE), "azurite@3"],
-            check=True,
-            timeout=600,
-        )
-    return str(cached)
-
-
-def _free_ports(count: int) -> list[int]:
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """Start Azurite for this worker; yield its Blob and Queue endpoints."""
-    binary = _azurite_binary()
-    location = tmp_path_factory.mktemp("azurite")
-    blob_port, queue_port, table_port = _free_ports(3)
-    log = open(location / "azurite.log", "wb")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [
-            binary,
-            "--silent",
-            "--location", str(location),
-            "--blobHost", "127.0.0.1", "--blobPort", str(blob_port),
-            "--queueHost", "127.0.0.1", "--queuePort", str(queue_port),
-            "--tableHost", "127.0.0.1", "--tablePort", str(table_port),
-            "--skipApiVersionCheck", "--loose",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while not (_answers(blob_port) and _answers(queue_port)):
-            if process.poll() is not None:
-                log.flush()
-                output = (location / "azurite.log").read_text(errors="replace")
-                pytest.fail(f"Azurite exited with {process.returncode}: {output[-2000:]}")
-            if time.monotonic() > deadline:
-                pytest.fail("Azurite did not start within 60 s")
-            time.sleep(0.1)
-        yield {
-            "blob": f"http://127.0.0.1:{blob_port}/{ACCOUNT}",
-            "queue": f"http://127.0.0.1:{queue_port}/{ACCOUNT}",
-        }
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        with servers.azurite(tmp_path_factory.mktemp("azurite")) as server:
+            yield {"blob": server.blob, "queue": server.queue}
+    except servers.ServerError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
