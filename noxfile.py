@@ -21,7 +21,14 @@ TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "psutil"]
 
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["lint", "typecheck", "tests-core", *[f"tests-{p}" for p in PROVIDERS]]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests-core",
+    *[f"tests-{p}" for p in PROVIDERS],
+    "tests-e2e",
+    "demo",
+]
 
 
 def _apt_install(session: nox.Session, binary: str, package: str) -> None:
@@ -120,6 +127,20 @@ def tests_gcp(session: nox.Session) -> None:
 def tests_ssh(session: nox.Session) -> None:
     """fluke-core + fluke-ssh against a real OpenSSH sshd."""
     _tests(session, "ssh")
+
+
+@nox.session(name="tests-e2e")
+def tests_e2e(session: nox.Session) -> None:
+    """Every package together: the guide's example and the CLI across all five backends."""
+    session.install(
+        *_editable("fluke-core[testing]", *PACKAGES[1:]),
+        *TEST_DEPS,
+        *SERVER_DEPS["aws"],
+        *SERVER_DEPS["gcp"],
+    )
+    _apt_install(session, "sshd", "openssh-server")
+    env = {"FLUKE_AZURITE_BIN": _azurite_home(session)}
+    session.run("pytest", "tests/e2e", *(session.posargs or ["-n", "2"]), env=env)
 
 
 @nox.session

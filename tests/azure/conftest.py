@@ -44,10 +44,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 @pytest.fixture(scope="session")
 def conn_string(azurite: dict[str, str]) -> str:
     """An explicit-endpoint connection string for this worker's Azurite."""
-    return (
-        f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={KEY};"
-        f"BlobEndpoint={azurite['blob']};QueueEndpoint={azurite['queue']};"
-    )
+    return servers.Azurite(azurite["blob"], azurite["queue"]).connection_string
 
 
 @pytest.fixture(scope="session")

@@ -285,6 +285,12 @@ class S3Backend(StorageBackend):
         with s3_errors(self.bucket, path):
             self.client.delete_object(Bucket=self.bucket, Key=path)
 
+    def remove_dir(self, path: str) -> None:
+        """Delete the ``dir/`` marker, if any (a prefix vanishes with its keys)."""
+        if path:
+            with s3_errors(self.bucket):
+                self.client.delete_object(Bucket=self.bucket, Key=path)
+
     # -- metadata --------------------------------------------------------------
 
     def get_metadata(self, path: str) -> dict[str, str]:

@@ -386,6 +386,16 @@ class AzureBlobBackend(StorageBackend):
         with self._calling(f"Deleting {self.uri(path)}", path):
             self._container().get_blob_client(path).delete_blob(delete_snapshots="include")
 
+    def remove_dir(self, path: str) -> None:
+        """Delete the ``dir/`` marker and the ``hdi_isfolder`` blob, if any."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        for marker in (path, path.rstrip("/")) if path else ():
+            try:
+                self._container().get_blob_client(marker).delete_blob()
+            except ResourceNotFoundError:
+                continue
+
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the user metadata of blob ``path``."""
         checked = check_metadata(metadata, path) or {}

@@ -319,6 +319,14 @@ class GCSBackend(StorageBackend):
         except api_exceptions.NotFound:
             raise InvalidPathError(self.uri(path)) from None
 
+    def remove_dir(self, path: str) -> None:
+        """Delete the ``dir/`` marker, if any (a prefix vanishes with its objects)."""
+        if path:
+            try:
+                self.bucket().blob(path).delete()
+            except api_exceptions.NotFound:
+                pass
+
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the object's user metadata (a full update, so removed keys go)."""
         blob = self.bucket().get_blob(path)

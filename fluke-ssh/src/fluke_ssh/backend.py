@@ -377,3 +377,17 @@ class SFTPBackend(StorageBackend):
     def delete(self, path: str) -> None:
         with self.connection.sftp() as sftp:
             sftp.remove(path)
+
+    def remove_dir(self, path: str) -> None:
+        """Remove ``path`` and the (now empty) directories below it; links are not followed."""
+        with self.connection.sftp() as sftp:
+            self._remove_empty_tree(sftp, path.rstrip("/") or "/")
+
+    def _remove_empty_tree(self, sftp: Any, path: str) -> None:
+        for attributes in sftp.listdir_attr(path):
+            if stat_module.S_ISDIR(attributes.st_mode or 0):
+                self._remove_empty_tree(sftp, f"{path}/{attributes.filename}")
+        try:
+            sftp.rmdir(path)
+        except OSError:
+            logger.debug("not removing %s: not empty", path)
