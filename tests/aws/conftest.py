@@ -1,7 +1,7 @@
 """Fixtures for fluke-aws: a real moto server (S3 + SQS) over HTTP on 127.0.0.1.
 
 Each pytest-xdist worker starts its own ``ThreadedMotoServer`` on a free port
-(no ``mock_aws``, no patching: boto3 talks HTTP to the server). Buckets and
+(no in-process mocking or patching: boto3 talks HTTP to the server). Buckets and
 queues get unique names, so tests never see each other's data.
 """
 
