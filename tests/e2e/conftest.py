@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import servers
+from engine_support import FaultProxy, Stores, aws_auth_for, unique
 
 
 @pytest.fixture(scope="session")
@@ -62,3 +66,63 @@ def ssh_home(tmp_path: Path, sshd: servers.SSHServer) -> Path:
         f"Host 127.0.0.1\n  IdentityFile {sshd.client_keys['ed25519']}\n  User {sshd.username}\n"
     )
     return home
+
+
+# -- the transfer engine's end-to-end tests -----------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_client(moto_endpoint: str) -> Iterator[Any]:
+    """A raw boto3 client on moto, to seed and inspect independently of Fluke."""
+    client = aws_auth_for(moto_endpoint)._client("s3")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_client: Any) -> str:
+    """One bucket per worker; tests use unique prefixes in it."""
+    name = unique("engine")
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def azure_container(azurite: servers.Azurite) -> str:
+    """One container per worker."""
+    from azure.storage.blob import BlobServiceClient
+
+    name = unique("engine")
+    with BlobServiceClient.from_connection_string(azurite.connection_string) as service:
+        service.create_container(name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def gcs_bucket(gcs_endpoint: str) -> str:
+    """One bucket per worker on fake-gcs-server."""
+    name = unique("engine")
+    request = urllib.request.Request(
+        f"{gcs_endpoint}/storage/v1/b?project=test",
+        data=json.dumps({"name": name}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+    return name
+
+
+@pytest.fixture
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
+    """Fresh directories on demand on local disk, S3, Azure, GCS and SFTP."""
+    made = Stores(request, tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def s3_proxy(moto_endpoint: str) -> Iterator[FaultProxy]:
+    """A fault-injecting HTTP proxy in front of moto (its URL: ``s3_proxy.url``)."""
+    proxy = FaultProxy(moto_endpoint)
+    proxy.start()
+    yield proxy
+    proxy.stop()
