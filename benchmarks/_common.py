@@ -1,0 +1,195 @@
+"""What every benchmark shares: the servers, timing, the original Fluke, rows.
+
+The servers are the ones the tests use (``tests/servers.py``: moto, Azurite,
+fake-gcs-server, sshd), imported from here as ``servers``. Every comparison is
+measured side by side in one run and reported as Fluke's speed relative to
+the anchor (``anchor seconds / Fluke seconds``; higher is better).
+
+The original Fluke 0.5.0 (``fluke-api==0.5.0``) runs in its own virtualenv,
+built once under ``~/.cache/fluke-bench-0.5.0``. ``FLUKE_BENCH_OLD_FLUKE``
+chooses it: ``auto`` (the default: build or reuse the cache), a python
+executable with ``fluke-api==0.5.0`` installed, or ``off``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+import servers  # noqa: E402
+
+__all__ = [
+    "BIG_MIB",
+    "MiB",
+    "Row",
+    "SMALL_FILES",
+    "SMALL_SIZE",
+    "best_of",
+    "compare",
+    "fluke_copier",
+    "old_fluke_dir_script",
+    "old_fluke_python",
+    "print_rows",
+    "run_old_fluke",
+    "servers",
+    "timed",
+    "write_big",
+    "write_small",
+]
+
+MiB = 1024 * 1024
+SMALL_FILES = 500
+SMALL_SIZE = 16 * 1024
+#: The big file of the upload/download rows (``FLUKE_BENCH_BIG_MIB`` shrinks it).
+BIG_MIB = int(os.environ.get("FLUKE_BENCH_BIG_MIB", "256"))
+OLD_FLUKE_HOME = Path.home() / ".cache" / "fluke-bench-0.5.0"
+
+Row = tuple[str, str]
+
+
+def timed(function: Callable[[], object]) -> float:
+    """Wall seconds of one call."""
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def best_of(repeat: int, *functions: Callable[[], object]) -> list[float]:
+    """Each function's best wall time over ``repeat`` rounds, run alternately."""
+    best = [float("inf")] * len(functions)
+    for _ in range(repeat):
+        for index, function in enumerate(functions):
+            best[index] = min(best[index], timed(function))
+    return best
+
+
+def compare(label: str, fluke_seconds: float, anchors: dict[str, float | str]) -> Row:
+    """One row: Fluke's time, each anchor's time, and Fluke's speed relative to it.
+
+    An anchor given as a string (instead of seconds) is reported as is
+    (``"failed: ..."``).
+    """
+    times = [f"fluke {fluke_seconds:.2f}s"]
+    ratios = []
+    for name, seconds in anchors.items():
+        if isinstance(seconds, str):
+            ratios.append(f"{name} {seconds}")
+            continue
+        times.append(f"{name} {seconds:.2f}s")
+        ratios.append(f"{seconds / fluke_seconds:.2f}x {name}")
+    return f"{label}: {', '.join(times)}", ", ".join(ratios)
+
+
+def fluke_copier(
+    remote: Callable[..., Any],
+) -> tuple[Callable[[Path, str], None], Callable[[str, Path], None]]:
+    """Fluke's upload (local dir -> prefix) and download (prefix -> local dir).
+
+    ``remote(prefix, create_if_missing=...)`` opens the remote Dir.
+    """
+    from fluke.storage import LocalDir
+
+    def up(src: Path, prefix: str) -> None:
+        with LocalDir(str(src)) as source, remote(prefix, create_if_missing=True) as dst:
+            assert source.transfer_to(dst, overwrite=True, suppress_output=True)
+
+    def down(prefix: str, dst: Path) -> None:
+        with remote(prefix) as source, LocalDir(str(dst), create_if_missing=True) as local:
+            assert source.transfer_to(local, overwrite=True, suppress_output=True)
+
+    return up, down
+
+
+def print_rows(rows: Iterable[Row]) -> None:
+    """The table: label, then value, one row a line."""
+    for label, value in rows:
+        print(f"{label:78} {value}", flush=True)
+
+
+def write_small(folder: Path, count: int = SMALL_FILES, size: int = SMALL_SIZE) -> list[str]:
+    """``count`` files of ``size`` random bytes in ``folder``; their sorted names."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        (folder / f"f{index:04d}.bin").write_bytes(os.urandom(size))
+    return sorted(os.listdir(folder))
+
+
+def write_big(path: Path, mib: int = BIG_MIB) -> Path:
+    """A file of ``mib`` MiB (random blocks: nothing compresses it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    block = os.urandom(MiB)
+    with open(path, "wb") as handle:
+        for index in range(mib):
+            handle.write(block[index % 97 :] + block[: index % 97])
+    return path
+
+
+def old_fluke_python() -> str | None:
+    """A python with ``fluke-api==0.5.0`` (built once in a cache venv), or ``None``."""
+    choice = os.environ.get("FLUKE_BENCH_OLD_FLUKE", "auto")
+    if choice.lower() in ("", "0", "off", "no", "false"):
+        return None
+    if choice != "auto":
+        return choice
+    python = OLD_FLUKE_HOME / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(OLD_FLUKE_HOME)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "fluke-api==0.5.0"], check=True)
+    return str(python)
+
+
+def old_fluke_dir_script(auth_class: str, dir_class: str, auth: str, options: str = "") -> str:
+    """A Fluke 0.5.0 script: copy local ``argv[1]`` up to, or down from, a bucket's prefix.
+
+    Its arguments: local directory, bucket, prefix, ``up`` or ``down``, then
+    what the ``auth`` expression reads (``sys.argv[5:]``). ``options`` go to
+    the remote Dir's constructor.
+    """
+    return textwrap.dedent(
+        f"""
+        import sys, time
+        from fluke.auth import {auth_class}
+        from fluke.storage import {dir_class}, LocalDir
+        src, bucket, prefix, direction = sys.argv[1:5]
+        auth = {auth}
+        started = time.perf_counter()
+        local = LocalDir(src)
+        with {dir_class}(auth, bucket, prefix{options}) as remote:
+            if direction == "up":
+                ok = local.transfer_to(remote, recursively=True, suppress_output=True)
+            else:
+                ok = remote.transfer_to(local, recursively=True, suppress_output=True)
+        if ok is False:
+            sys.exit("fluke 0.5.0 reported a failed transfer")
+        print(time.perf_counter() - started)
+        """
+    )
+
+
+def run_old_fluke(
+    python: str, script: str, args: Sequence[str], env: dict[str, str] | None = None
+) -> float | str:
+    """Run ``script`` under the original Fluke; the seconds it prints, or why it failed.
+
+    The scripts time themselves from just before they open their Dirs, so
+    the interpreter's start (about 1 s, importing every SDK) is not counted.
+    """
+    result = subprocess.run(
+        [python, "-c", script, *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        lines = (result.stderr or result.stdout).strip().splitlines()
+        return f"failed ({lines[-1][:80] if lines else result.returncode})"
+    return float(result.stdout.strip().splitlines()[-1])
