@@ -67,7 +67,7 @@ def copy_server_side(
         task.source_uri,
         lambda: src.copy_within(task.source, dst, task.destination, metadata=task.metadata),
     )
-    entry = dst.stat(task.destination)
+    entry = _retrying(ctx, (dst,), task.destination_uri, lambda: dst.stat(task.destination))
     if entry is None or entry.size != task.size:
         if entry is not None:
             dst.delete(task.destination)
@@ -181,7 +181,7 @@ def copy_in_parts(
         for future in futures:
             if future.done() and not future.cancelled() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
-        entry = src.stat(task.source)
+        entry = _retrying(ctx, (src,), task.source_uri, lambda: src.stat(task.source))
         if entry is None or entry.size != task.size:
             raise TransferError(f"{task.source_uri}: the source changed size during the copy")
     except BaseException:

@@ -18,6 +18,7 @@ from fluke.exceptions import OverwriteError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import (
     CopyContext,
+    _retrying,
     copy_in_parts,
     copy_server_side,
     copy_streamed,
@@ -25,7 +26,7 @@ from fluke.transfer._copy import (
 )
 from fluke.transfer._plan import FileTask
 from fluke.transfer._report import FileOutcome, TransferReport
-from fluke.transfer._retry import RetryPolicy
+from fluke.transfer._retry import RetryPolicy, with_retries
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
@@ -113,19 +114,31 @@ def _copy_one(
     except Exception as error:
         return FileOutcome(source_uri, src.relative, "failed", error=error)
     destination_uri = dst_backend.uri(dst_path)
-    try:
+
+    def inspect() -> tuple[int, Entry | None, bool]:
+        """Size, what is at the destination, and whether it is identical (requests)."""
         size = src.size
         if size is None:
             entry = src.session.stat(src.path)
             size = entry.size if entry is not None else 0
         existing = lookup(dst_path) if opts.skip_identical or not opts.overwrite else None
-        if opts.skip_identical and _same_content(src, existing, dst_session, size):
+        same = opts.skip_identical and _same_content(src, existing, dst_session, size)
+        return size, existing, same
+
+    try:
+        # these requests fail transiently like the copy itself: retry them alike
+        size, existing, same = _retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
+        if same:
             return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
         if not opts.overwrite and existing is not None:
             raise OverwriteError(destination_uri)
         if opts.dry_run:
             return FileOutcome(source_uri, destination_uri, "planned", size)
-        metadata = _metadata_for(src) if opts.include_metadata else None
+        metadata = (
+            _retrying(ctx, (src_backend,), source_uri, lambda: _metadata_for(src))
+            if opts.include_metadata
+            else None
+        )
         task = FileTask(
             src.path, dst_path, source_uri, destination_uri, size, metadata, src.checksum
         )
@@ -164,12 +177,17 @@ def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -
 PRELIST_FROM = 8
 
 
-def _destination_lookup(dst: Dir, count: int, opts: _Options) -> Lookup:
+def _destination_lookup(dst: Dir, count: int, opts: _Options, policy: RetryPolicy) -> Lookup:
     """How to find what already exists at a destination path."""
     backend = dst._session.backend
     if count < PRELIST_FROM or (opts.overwrite and not opts.skip_identical):
         return backend.stat
-    existing = {entry.path: entry for entry in backend.list(dst.get_path(), True)}
+    existing = with_retries(
+        lambda: {entry.path: entry for entry in backend.list(dst.get_path(), True)},
+        policy=policy,
+        is_transient=backend.is_transient,
+        what=dst.get_uri(),
+    )
     return existing.get
 
 
@@ -237,7 +255,7 @@ def transfer(
                 progress.add,
                 chunk_size,
             )
-            lookup = _destination_lookup(dst, len(items), opts)
+            lookup = _destination_lookup(dst, len(items), opts, ctx.retry)
             for outcome in file_pool.map(
                 lambda item: _copy_one(item, dst, opts, ctx, lookup), items
             ):
