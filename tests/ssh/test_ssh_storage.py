@@ -229,3 +229,16 @@ def test_read_chunks_abandoned_midway(auth: RemoteAuth, area: str) -> None:
         assert next(chunks) == data[:100_000]
         chunks.close()  # abandoned with reads in flight
         assert directory.get_file("f.bin").read() == data
+
+
+def test_dropped_connections_are_transient_but_refusals_are_not(
+    auth: RemoteAuth, area: str
+) -> None:
+    import paramiko
+
+    with RemoteDir(auth, area) as directory:
+        backend = _backend(directory)
+        assert backend.is_transient(EOFError())
+        assert backend.is_transient(paramiko.SSHException("Server connection dropped"))
+        assert not backend.is_transient(paramiko.AuthenticationException("no"))
+        assert not backend.is_transient(PermissionError("denied"))

@@ -20,6 +20,7 @@ import errno
 import itertools
 import logging
 import posixpath
+import socket
 import stat as stat_module
 import uuid
 from collections.abc import Iterator, Mapping
@@ -29,7 +30,7 @@ import paramiko
 
 from fluke import _paths
 from fluke.backend import Entry, StorageBackend, StorageCapabilities, Writer
-from fluke.exceptions import InvalidDirectoryError
+from fluke.exceptions import FlukeError, InvalidDirectoryError
 from fluke_ssh._connection import Connection
 from fluke_ssh.auth import DEFAULT_PORT, RemoteAuth
 
@@ -208,6 +209,19 @@ class SFTPBackend(StorageBackend):
         port = self._auth.get_port()
         netloc = host if port == DEFAULT_PORT else f"{host}:{port}"
         return f"sftp://{netloc}{path or _paths.SEP}"
+
+    def is_transient(self, error: BaseException) -> bool:
+        """A dropped or reset connection is retried (the connection reconnects).
+
+        Refused logins and host-key problems are permanent.
+        """
+        if isinstance(
+            error, (paramiko.AuthenticationException, paramiko.BadHostKeyException, FlukeError)
+        ):
+            return False
+        if isinstance(error, (paramiko.SSHException, EOFError, socket.timeout)):
+            return True
+        return super().is_transient(error)
 
     # -- lifecycle -----------------------------------------------------------
 

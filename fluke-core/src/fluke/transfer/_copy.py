@@ -37,7 +37,7 @@ class CopyContext:
     chunk_size: int | None
 
 
-def _retrying(
+def retrying(
     ctx: CopyContext, backends: tuple[StorageBackend, ...], what: str, call: Callable[[], T]
 ) -> T:
     def transient(error: BaseException) -> bool:
@@ -61,13 +61,13 @@ def copy_server_side(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
     """Copy inside one service: no bytes through this process."""
-    _retrying(
+    retrying(
         ctx,
         (src, dst),
         task.source_uri,
         lambda: src.copy_within(task.source, dst, task.destination, metadata=task.metadata),
     )
-    entry = _retrying(ctx, (dst,), task.destination_uri, lambda: dst.stat(task.destination))
+    entry = retrying(ctx, (dst,), task.destination_uri, lambda: dst.stat(task.destination))
     if entry is None or entry.size != task.size:
         if entry is not None:
             dst.delete(task.destination)
@@ -80,7 +80,7 @@ def copy_streamed(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
     """Stream the file through bounded chunks into one writer (retried whole)."""
-    _retrying(ctx, (src, dst), task.source_uri, lambda: _stream_once(task, src, dst, ctx))
+    retrying(ctx, (src, dst), task.source_uri, lambda: _stream_once(task, src, dst, ctx))
 
 
 def _stream_once(
@@ -169,7 +169,7 @@ def copy_in_parts(
                     )
                 writer.write_part(part.number, part.start, data)
 
-            _retrying(ctx, (src, dst), what, once)
+            retrying(ctx, (src, dst), what, once)
         ctx.add_progress(length)
 
     futures: list[Future[None]] = [ctx.part_pool.submit(move, part) for part in parts]
@@ -181,7 +181,7 @@ def copy_in_parts(
         for future in futures:
             if future.done() and not future.cancelled() and future.exception() is not None:
                 raise future.exception()  # type: ignore[misc]
-        entry = _retrying(ctx, (src,), task.source_uri, lambda: src.stat(task.source))
+        entry = retrying(ctx, (src,), task.source_uri, lambda: src.stat(task.source))
         if entry is None or entry.size != task.size:
             raise TransferError(f"{task.source_uri}: the source changed size during the copy")
     except BaseException:

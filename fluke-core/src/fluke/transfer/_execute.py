@@ -18,7 +18,7 @@ from fluke.exceptions import OverwriteError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import (
     CopyContext,
-    _retrying,
+    retrying,
     copy_in_parts,
     copy_server_side,
     copy_streamed,
@@ -127,7 +127,7 @@ def _copy_one(
 
     try:
         # these requests fail transiently like the copy itself: retry them alike
-        size, existing, same = _retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
+        size, existing, same = retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
         if same:
             return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
         if not opts.overwrite and existing is not None:
@@ -135,7 +135,7 @@ def _copy_one(
         if opts.dry_run:
             return FileOutcome(source_uri, destination_uri, "planned", size)
         metadata = (
-            _retrying(ctx, (src_backend,), source_uri, lambda: _metadata_for(src))
+            retrying(ctx, (src_backend,), source_uri, lambda: _metadata_for(src))
             if opts.include_metadata
             else None
         )
