@@ -18,11 +18,11 @@ from fluke.exceptions import OverwriteError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import (
     CopyContext,
-    retrying,
     copy_in_parts,
     copy_server_side,
     copy_streamed,
     part_size_for,
+    retrying,
 )
 from fluke.transfer._plan import FileTask
 from fluke.transfer._report import FileOutcome, TransferReport
