@@ -19,6 +19,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,15 @@ import servers  # noqa: E402
 __all__ = [
     "BIG_MIB",
     "MiB",
+    "Mover",
     "Row",
     "SMALL_FILES",
     "SMALL_SIZE",
     "best_of",
     "compare",
-    "fluke_copier",
+    "fluke_mover",
+    "pool_map",
+    "up_down_rows",
     "old_fluke_dir_script",
     "old_fluke_python",
     "print_rows",
@@ -54,6 +58,8 @@ BIG_MIB = int(os.environ.get("FLUKE_BENCH_BIG_MIB", "256"))
 OLD_FLUKE_HOME = Path.home() / ".cache" / "fluke-bench-0.5.0"
 
 Row = tuple[str, str]
+#: ``(direction, prefix, local dir)`` -> the call that moves it (None: not available)
+Mover = Callable[[str, str, Path], Callable[[], Any]]
 
 
 def timed(function: Callable[[], object]) -> float:
@@ -89,9 +95,7 @@ def compare(label: str, fluke_seconds: float, anchors: dict[str, float | str]) -
     return f"{label}: {', '.join(times)}", ", ".join(ratios)
 
 
-def fluke_copier(
-    remote: Callable[..., Any],
-) -> tuple[Callable[[Path, str], None], Callable[[str, Path], None]]:
+def fluke_mover(remote: Callable[..., Any]) -> Mover:
     """Fluke's upload (local dir -> prefix) and download (prefix -> local dir).
 
     ``remote(prefix, create_if_missing=...)`` opens the remote Dir.
@@ -106,7 +110,57 @@ def fluke_copier(
         with remote(prefix) as source, LocalDir(str(dst), create_if_missing=True) as local:
             assert source.transfer_to(local, overwrite=True, suppress_output=True)
 
-    return up, down
+    def move(direction: str, prefix: str, local: Path) -> Callable[[], None]:
+        if direction == "up":
+            return lambda: up(local, prefix)
+        return lambda: down(prefix, local)
+
+    return move
+
+
+def pool_map(function: Callable[[str], object], items: Iterable[str], threads: int = 16) -> None:
+    """``function`` on every item from a pool of ``threads`` (the SDK anchors' way)."""
+    with ThreadPoolExecutor(threads) as pool:
+        list(pool.map(function, items))
+
+
+def up_down_rows(
+    tag: str,
+    tmp: Path,
+    fluke: Mover,
+    sdk: tuple[str, Mover],
+    once: dict[str, Mover | None],
+) -> list[Row]:
+    """Upload then download of ``tmp/small`` (500 x 16 KiB) and ``tmp/big`` (one file).
+
+    Each mover gets ``(direction, prefix, local)``: ``up`` or ``down``,
+    ``small/`` or ``big/``, and the local source directory (up) or a fresh
+    destination directory (down). Fluke and the SDK: best of two alternating
+    runs; the ``once`` anchors (rclone, Fluke 0.5.0) run once and return their
+    seconds, or why they failed.
+    """
+    rows: list[Row] = []
+    for prefix, what in (("small/", f"{SMALL_FILES} x 16 KiB"), ("big/", f"1 x {BIG_MIB} MiB")):
+        for direction in ("up", "down"):
+
+            def local(tool: str, direction: str = direction, prefix: str = prefix) -> Path:
+                if direction == "up":
+                    return tmp / prefix
+                path = tmp / f"{tool}-down-{prefix.rstrip('/')}".replace(" ", "-")
+                path.mkdir(parents=True, exist_ok=True)
+                return path
+
+            sdk_name, sdk_mover = sdk
+            fluke_call = fluke(direction, prefix, local("fluke"))
+            sdk_call = sdk_mover(direction, prefix, local(sdk_name))
+            fluke_seconds, sdk_seconds = best_of(2, fluke_call, sdk_call)
+            anchors: dict[str, float | str] = {sdk_name: sdk_seconds}
+            for name, mover in once.items():
+                call = None if mover is None else mover(direction, prefix, local(name))
+                if call is not None:
+                    anchors[name] = call()
+            rows.append(compare(f"{tag} {what} {direction}load", fluke_seconds, anchors))
+    return rows
 
 
 def print_rows(rows: Iterable[Row]) -> None:

@@ -11,23 +11,21 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from _common import (
-    BIG_MIB,
-    SMALL_FILES,
+    Mover,
     Row,
-    best_of,
-    compare,
-    fluke_copier,
+    fluke_mover,
     old_fluke_dir_script,
     old_fluke_python,
+    pool_map,
     print_rows,
     run_old_fluke,
     servers,
+    up_down_rows,
     write_big,
     write_small,
 )
@@ -49,85 +47,43 @@ def main() -> list[Row]:
     from fluke_aws.auth import AWSAuth
     from fluke_aws.storage import AmazonS3Dir
 
-    rows: list[Row] = []
     old_python = old_fluke_python()
     with servers.moto() as url, tempfile.TemporaryDirectory() as tmp:
         auth = AWSAuth(KEY_ID, SECRET, region="us-east-1", endpoint_url=url)
         client: Any = auth._client("s3")
-        small = Path(tmp, "small")
-        names = write_small(small)
-        big = write_big(Path(tmp, "big", "big.bin")).parent
+        names = write_small(Path(tmp, "small"))
+        write_big(Path(tmp, "big", "big.bin"))
         for name in ("fluke", "sdk", "old"):
             client.create_bucket(Bucket=name)
         config = TransferConfig()
 
-        def sdk_small_up() -> None:
-            with ThreadPoolExecutor(16) as pool:
-                list(
-                    pool.map(
-                        lambda n: client.upload_file(str(small / n), "sdk", f"small/{n}"), names
-                    )
-                )
+        def sdk(direction: str, prefix: str, local: Path) -> Callable[[], None]:
+            up = direction == "up"
+            if prefix == "small/":
 
-        def sdk_small_down(dst: Path) -> None:
-            with ThreadPoolExecutor(16) as pool:
-                list(
-                    pool.map(
-                        lambda n: client.download_file("sdk", f"small/{n}", str(dst / n)), names
-                    )
-                )
+                def one(name: str) -> None:
+                    if up:
+                        client.upload_file(str(local / name), "sdk", f"small/{name}")
+                    else:
+                        client.download_file("sdk", f"small/{name}", str(local / name))
 
-        def sdk_big_up() -> None:
-            client.upload_file(str(big / "big.bin"), "sdk", "big/big.bin", Config=config)
+                return lambda: pool_map(one, names)
+            big, key = str(local / "big.bin"), "big/big.bin"
+            if up:
+                return lambda: client.upload_file(big, "sdk", key, Config=config)
+            return lambda: client.download_file("sdk", key, big, Config=config)
 
-        def sdk_big_down(dst: Path) -> None:
-            client.download_file("sdk", "big/big.bin", str(dst / "big.bin"), Config=config)
-
-        fluke_up, fluke_down = fluke_copier(partial(AmazonS3Dir, auth, "fluke"))
-
-        def old(src: Path, prefix: str, direction: str) -> Callable[[], float | str] | None:
-            if old_python is None:
-                return None
+        def old(direction: str, prefix: str, local: Path) -> Callable[[], float | str]:
+            assert old_python is not None
             # 0.5.0 lists dir markers as files: download what boto3 uploaded (no markers)
             bucket = "old" if direction == "up" else "sdk"
-            args = [str(src), bucket, prefix, direction, KEY_ID, SECRET]
+            args = [str(local), bucket, prefix, direction, KEY_ID, SECRET]
             env = {"AWS_ENDPOINT_URL": url, "AWS_DEFAULT_REGION": "us-east-1"}
             return lambda: run_old_fluke(old_python, OLD_FLUKE_SCRIPT, args, env)
 
-        for directory in ("fs", "ss", "os", "fb", "sb", "ob"):
-            Path(tmp, directory).mkdir()
-        cases = [
-            (
-                f"aws {SMALL_FILES} x 16 KiB upload",
-                lambda: fluke_up(small, "small/"),
-                sdk_small_up,
-                old(small, "small/", "up"),
-            ),
-            (
-                f"aws {SMALL_FILES} x 16 KiB download",
-                lambda: fluke_down("small/", Path(tmp, "fs")),
-                lambda: sdk_small_down(Path(tmp, "ss")),
-                old(Path(tmp, "os"), "small/", "down"),
-            ),
-            (
-                f"aws 1 x {BIG_MIB} MiB upload",
-                lambda: fluke_up(big, "big/"),
-                sdk_big_up,
-                old(big, "big/", "up"),
-            ),
-            (
-                f"aws 1 x {BIG_MIB} MiB download",
-                lambda: fluke_down("big/", Path(tmp, "fb")),
-                lambda: sdk_big_down(Path(tmp, "sb")),
-                old(Path(tmp, "ob"), "big/", "down"),
-            ),
-        ]
-        for label, fluke_call, sdk_call, old_call in cases:
-            fluke_seconds, sdk_seconds = best_of(2, fluke_call, sdk_call)
-            anchors: dict[str, float | str] = {"boto3": sdk_seconds}
-            if old_call is not None:
-                anchors["fluke 0.5.0"] = old_call()
-            rows.append(compare(label, fluke_seconds, anchors))
+        once: dict[str, Mover | None] = {"fluke 0.5.0": old if old_python else None}
+        fluke = fluke_mover(partial(AmazonS3Dir, auth, "fluke"))
+        rows = up_down_rows("aws", Path(tmp), fluke, ("boto3", sdk), once)
         client.close()
     return rows
 

@@ -16,24 +16,22 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from _common import (
-    BIG_MIB,
-    SMALL_FILES,
+    Mover,
     Row,
-    best_of,
-    compare,
-    fluke_copier,
+    fluke_mover,
     old_fluke_dir_script,
     old_fluke_python,
+    pool_map,
     print_rows,
     run_old_fluke,
     servers,
     timed,
+    up_down_rows,
     write_big,
     write_small,
 )
@@ -48,56 +46,47 @@ def main() -> list[Row]:
     from fluke_azure.auth import AzureAuth
     from fluke_azure.storage import AzureBlobDir
 
-    rows: list[Row] = []
     old_python = old_fluke_python()
     rclone = shutil.which("rclone")
     with tempfile.TemporaryDirectory() as tmp, servers.azurite(Path(tmp)) as azurite:
         conn = azurite.connection_string
         auth = AzureAuth.from_conn_string(conn)
         service: Any = auth.blob_service_client()
-        small = Path(tmp, "small")
-        names = write_small(small)
-        big = write_big(Path(tmp, "big", "big.bin")).parent
+        names = write_small(Path(tmp, "small"))
+        write_big(Path(tmp, "big", "big.bin"))
         for name in ("fluke", "sdk", "old", "rclone"):
             service.create_container(name)
-        sdk = service.get_container_client("sdk")
+        sdk_container = service.get_container_client("sdk")
 
-        def sdk_small_up() -> None:
-            def put(name: str) -> None:
-                with open(small / name, "rb") as data:
-                    sdk.upload_blob(f"small/{name}", data, overwrite=True)
+        def sdk(direction: str, prefix: str, local: Path) -> Callable[[], None]:
+            up = direction == "up"
 
-            with ThreadPoolExecutor(16) as pool:
-                list(pool.map(put, names))
+            def one(name: str, concurrency: int = 1) -> None:
+                if up:
+                    with open(local / name, "rb") as data:
+                        sdk_container.upload_blob(
+                            f"{prefix}{name}", data, overwrite=True, max_concurrency=concurrency
+                        )
+                else:
+                    with open(local / name, "wb") as out:
+                        blob = sdk_container.download_blob(
+                            f"{prefix}{name}", max_concurrency=concurrency
+                        )
+                        blob.readinto(out)
 
-        def sdk_small_down(dst: Path) -> None:
-            def get(name: str) -> None:
-                with open(dst / name, "wb") as out:
-                    sdk.download_blob(f"small/{name}").readinto(out)
+            if prefix == "small/":
+                return lambda: pool_map(one, names)
+            return lambda: one("big.bin", concurrency=8)
 
-            with ThreadPoolExecutor(16) as pool:
-                list(pool.map(get, names))
-
-        def sdk_big_up() -> None:
-            with open(big / "big.bin", "rb") as data:
-                sdk.upload_blob("big/big.bin", data, overwrite=True, max_concurrency=8)
-
-        def sdk_big_down(dst: Path) -> None:
-            with open(dst / "big.bin", "wb") as out:
-                sdk.download_blob("big/big.bin", max_concurrency=8).readinto(out)
-
-        fluke_up, fluke_down = fluke_copier(partial(AzureBlobDir, auth, "fluke"))
-
-        def old(src: Path, prefix: str, direction: str) -> Callable[[], float | str] | None:
-            if old_python is None:
-                return None
+        def old(direction: str, prefix: str, local: Path) -> Callable[[], float | str]:
+            assert old_python is not None
             if direction == "up":
                 # Fluke 0.5.0 checks a directory with blob.exists() on its name, which
                 # only ADLS Gen2 folders satisfy: emulate one with a folder blob.
                 service.get_container_client("old").upload_blob(
                     prefix.rstrip("/"), b"", overwrite=True, metadata={"hdi_isfolder": "true"}
                 )
-            args = [str(src), "old", prefix, direction, conn]
+            args = [str(local), "old", prefix, direction, conn]
             return lambda: run_old_fluke(old_python, OLD_FLUKE_SCRIPT, args)
 
         rclone_env = {
@@ -109,10 +98,11 @@ def main() -> list[Row]:
             "RCLONE_CONFIG_AZ_USE_EMULATOR": "true",
         }
 
-        def via_rclone(source: str, destination: str) -> Callable[[], float | str] | None:
-            if rclone is None:
-                return None
-            command = [rclone, "copy", "--transfers", "16", source, destination]
+        def via_rclone(direction: str, prefix: str, local: Path) -> Callable[[], float | str]:
+            assert rclone is not None
+            remote = f"az:rclone/{prefix.rstrip('/')}"
+            ends = [str(local), remote] if direction == "up" else [remote, str(local)]
+            command = [rclone, "copy", "--transfers", "16", *ends]
 
             def run() -> float | str:
                 try:
@@ -122,45 +112,12 @@ def main() -> list[Row]:
 
             return run
 
-        for directory in ("fs", "ss", "os", "rs", "fb", "sb", "ob", "rb"):
-            Path(tmp, directory).mkdir()
-        cases = [
-            (
-                f"azure {SMALL_FILES} x 16 KiB upload",
-                lambda: fluke_up(small, "small/"),
-                sdk_small_up,
-                via_rclone(str(small), "az:rclone/small"),
-                old(small, "small/", "up"),
-            ),
-            (
-                f"azure {SMALL_FILES} x 16 KiB download",
-                lambda: fluke_down("small/", Path(tmp, "fs")),
-                lambda: sdk_small_down(Path(tmp, "ss")),
-                via_rclone("az:rclone/small", str(Path(tmp, "rs"))),
-                old(Path(tmp, "os"), "small/", "down"),
-            ),
-            (
-                f"azure 1 x {BIG_MIB} MiB upload",
-                lambda: fluke_up(big, "big/"),
-                sdk_big_up,
-                via_rclone(str(big), "az:rclone/big"),
-                old(big, "big/", "up"),
-            ),
-            (
-                f"azure 1 x {BIG_MIB} MiB download",
-                lambda: fluke_down("big/", Path(tmp, "fb")),
-                lambda: sdk_big_down(Path(tmp, "sb")),
-                via_rclone("az:rclone/big", str(Path(tmp, "rb"))),
-                old(Path(tmp, "ob"), "big/", "down"),
-            ),
-        ]
-        for label, fluke_call, sdk_call, rclone_call, old_call in cases:
-            fluke_seconds, sdk_seconds = best_of(2, fluke_call, sdk_call)
-            anchors: dict[str, float | str] = {"sdk": sdk_seconds}
-            for name, call in (("rclone", rclone_call), ("fluke 0.5.0", old_call)):
-                if call is not None:
-                    anchors[name] = call()
-            rows.append(compare(label, fluke_seconds, anchors))
+        once: dict[str, Mover | None] = {
+            "rclone": via_rclone if rclone else None,
+            "fluke 0.5.0": old if old_python else None,
+        }
+        fluke = fluke_mover(partial(AzureBlobDir, auth, "fluke"))
+        rows = up_down_rows("azure", Path(tmp), fluke, ("sdk", sdk), once)
         service.close()
     return rows
 
