@@ -318,7 +318,8 @@ class S3Backend(StorageBackend):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
+        size: int | None = None,
+    ) -> Checksum | None:
         """CopyObject (UploadPartCopy above 5 GiB) into ``dst``'s bucket.
 
         The copy gets ``metadata`` as its user metadata (none when ``None``),
@@ -326,4 +327,4 @@ class S3Backend(StorageBackend):
         """
         if not isinstance(dst, S3Backend):
             raise TypeError(f"cannot copy server-side from S3 to {type(dst).__name__}")
-        server_side_copy(self, src_path, dst, dst_path, metadata=metadata or {})
+        return server_side_copy(self, src_path, dst, dst_path, metadata=metadata or {}, size=size)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from fluke.backend import Checksum
 from fluke.exceptions import InvalidPathError
 from fluke_aws._errors import s3_errors
+from fluke_aws._etag import etag_checksum
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -28,33 +31,43 @@ def server_side_copy(
     dst_key: str,
     *,
     metadata: Mapping[str, str],
-) -> None:
+    size: int | None = None,
+) -> Checksum | None:
     """Copy ``src_key`` of ``src``'s bucket to ``dst_key`` of ``dst``'s bucket.
 
     The copy's user metadata is replaced by ``metadata``; its content type
-    is kept. No bytes travel through this process.
+    is kept. No bytes travel through this process. With ``size`` known, a
+    copy below the multipart threshold is one request (the content type is
+    then the one a streamed copy would get, from the key's extension).
 
+    :return: the copy's ETag as a checksum, when CopyObject returns it.
     :raises InvalidPathError: ``src_key`` does not exist.
     """
-    head = src._head(src_key)
-    if head is None:
-        raise InvalidPathError(src_key)
-    size = int(head.get("ContentLength", 0))
     extra: dict[str, Any] = {"Metadata": dict(metadata)}
-    if head.get("ContentType"):
-        extra["ContentType"] = head["ContentType"]
+    if size is None:
+        head = src._head(src_key)
+        if head is None:
+            raise InvalidPathError(src_key)
+        size = int(head.get("ContentLength", 0))
+        if head.get("ContentType"):
+            extra["ContentType"] = head["ContentType"]
+    else:
+        guessed = mimetypes.guess_type(dst_key)[0]
+        if guessed is not None:
+            extra["ContentType"] = guessed
     source = {"Bucket": src.bucket, "Key": src_key}
     if size <= src.multipart_copy_threshold:
-        with s3_errors(dst.bucket):
-            dst.client.copy_object(
+        with s3_errors(dst.bucket, src_key):
+            response = dst.client.copy_object(
                 Bucket=dst.bucket,
                 Key=dst_key,
                 CopySource=source,
                 MetadataDirective="REPLACE",
                 **extra,
             )
-        return
+        return etag_checksum(response.get("CopyObjectResult", {}).get("ETag"))
     _multipart_copy(src, source, size, dst, dst_key, extra)
+    return None
 
 
 def _multipart_copy(

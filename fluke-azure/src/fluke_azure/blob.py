@@ -423,7 +423,8 @@ class AzureBlobBackend(StorageBackend):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
+        size: int | None = None,
+    ) -> Checksum | None:
         """Copy inside the account with ``start_copy_from_url``, waiting for it.
 
         The destination gets ``metadata`` (none when ``None``, like a
@@ -455,6 +456,7 @@ class AzureBlobBackend(StorageBackend):
                 props = props or target.get_blob_properties()
                 if props.metadata:
                     target.set_blob_metadata({}, etag=props.etag, match_condition=_if_match())
+        return None
 
 
 def _if_match() -> Any:

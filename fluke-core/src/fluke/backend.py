@@ -325,8 +325,16 @@ class StorageBackend(abc.ABC):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
-        """Server-side copy to ``dst`` (same :meth:`copy_domain`); no bytes via us."""
+        size: int | None = None,
+    ) -> Checksum | None:
+        """Server-side copy to ``dst`` (same :meth:`copy_domain`); no bytes via us.
+
+        :param metadata: the copy's user metadata (none when ``None``, as for
+            a streamed copy).
+        :param size: the source's size when the caller knows it (saves a request).
+        :return: the copy's native checksum when the service's answer carries
+            it (the engine then verifies without another request), else ``None``.
+        """
         raise NotImplementedError
 
 

@@ -172,7 +172,8 @@ class LocalBackend(StorageBackend):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
+        size: int | None = None,
+    ) -> Checksum | None:
         import shutil
 
         writer = _LocalWriter(dst_path)
@@ -182,7 +183,7 @@ class LocalBackend(StorageBackend):
         except BaseException:
             writer.abort()
             raise
-        writer.commit()
+        return writer.commit()
 
 
 class LocalFile(File):

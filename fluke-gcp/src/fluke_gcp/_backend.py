@@ -358,7 +358,8 @@ class GCSBackend(StorageBackend):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
+        size: int | None = None,
+    ) -> Checksum | None:
         """Server-side rewrite, looping on the rewrite token for large objects."""
         if not isinstance(dst, GCSBackend):
             raise TypeError("copy_within needs a GCS destination")
@@ -384,3 +385,4 @@ class GCSBackend(StorageBackend):
             target.metadata = {}
             target.update(if_generation_match=target.generation)
         logger.debug("rewrite of %s finished in %d call(s)", self.uri(src_path), rounds)
+        return Checksum("crc32c", _crc.base64_to_hex(target.crc32c)) if target.crc32c else None

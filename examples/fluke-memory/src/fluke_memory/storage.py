@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from fluke import _paths
-from fluke.backend import Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
 from fluke.storage import Dir, File
 
 __all__ = ["MemoryBackend", "MemoryDir", "MemoryFile"]
@@ -132,12 +132,14 @@ class MemoryBackend(StorageBackend):
         dst_path: str,
         *,
         metadata: Mapping[str, str] | None = None,
-    ) -> None:
+        size: int | None = None,
+    ) -> Checksum | None:
         assert isinstance(dst, MemoryBackend)
         with self._store.lock:
             data, existing = self._store.objects[src_path]
         with dst._store.lock:
             dst._store.objects[dst_path] = (data, dict(metadata) if metadata else {})
+        return None
 
 
 class MemoryFile(File):

@@ -61,12 +61,21 @@ def copy_server_side(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
     """Copy inside one service: no bytes through this process."""
-    retrying(
+    copied = retrying(
         ctx,
         (src, dst),
         task.source_uri,
-        lambda: src.copy_within(task.source, dst, task.destination, metadata=task.metadata),
+        lambda: src.copy_within(
+            task.source, dst, task.destination, metadata=task.metadata, size=task.size
+        ),
     )
+    expected = task.source_checksum
+    if copied is not None and expected is not None and copied.algorithm == expected.algorithm:
+        if copied.value != expected.value:  # verified by the answer: no request needed
+            dst.delete(task.destination)
+            raise TransferError(f"{task.destination_uri}: {copied.algorithm} mismatch after copy")
+        ctx.add_progress(task.size)
+        return
     entry = retrying(ctx, (dst,), task.destination_uri, lambda: dst.stat(task.destination))
     if entry is None or entry.size != task.size:
         if entry is not None:
