@@ -96,3 +96,12 @@ def test_importing_fluke_imports_no_sdk() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_builtin_imports_do_not_discover_plugins() -> None:
+    code = (
+        "import sys; from fluke.storage import LocalDir, LocalFile;"
+        "from fluke.queues import LocalQueue; print('pluggy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

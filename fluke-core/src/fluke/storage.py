@@ -14,6 +14,8 @@ __all__ = ["Dir", "File", "LocalDir", "LocalFile"]
 
 def __getattr__(name: str) -> object:
     # Plugin names resolve on first access; pluggy is imported only then.
+    if name.startswith("__"):  # importlib probes __path__ etc.: no plugin discovery for that
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from fluke import _plugins
 
     return _plugins.module_getattr("storage", __name__)(name)
