@@ -32,8 +32,10 @@ __all__ = ["Connection", "KeyFileError"]
 
 #: Receive window of each channel: enough for many outstanding 255 KiB reads.
 WINDOW_SIZE = 64 * 1024 * 1024
-#: Largest SSH packet we accept.
-MAX_PACKET_SIZE = 32 * 1024
+#: Largest SSH packet we accept: large packets cut paramiko's per-packet Python
+#: work (measured on a 256 MiB download from OpenSSH: 32 KiB ~130 MiB/s,
+#: 128 KiB ~175 MiB/s, 240 KiB ~220 MiB/s). Below OpenSSH's 256 KiB packet limit.
+MAX_PACKET_SIZE = 240 * 1024
 #: SFTP request size for OpenSSH servers (SFTP_MAX_MSG_LENGTH - 1024).
 OPENSSH_REQUEST_SIZE = 255 * 1024
 #: SFTP request size every server accepts.
