@@ -16,7 +16,7 @@ from fluke.exceptions import NonStringMetadataKeyError, NonStringMetadataValueEr
 def check_metadata(metadata: object) -> dict[str, str]:
     """Validate user metadata and return a copy as a plain ``dict``."""
     if not isinstance(metadata, dict):
-        raise NonStringMetadataValueError(metadata)
+        raise TypeError(f"metadata must be a dict of str to str, not {type(metadata).__name__}")
     for key, value in metadata.items():
         if not isinstance(key, str):
             raise NonStringMetadataKeyError(key)

@@ -14,10 +14,16 @@ def iter_lines(chunks: Iterable[bytes], encoding: str) -> Iterator[str]:
     with a newline), exactly as ``text.split("\\n")`` would.
     """
     decoder = codecs.getincrementaldecoder(encoding)()
-    pending = ""
+    pending: list[str] = []  # pieces of the current line (no re-splitting of long lines)
     for chunk in chunks:
-        pending += decoder.decode(chunk)
-        *lines, pending = pending.split("\n")
-        yield from lines
-    pending += decoder.decode(b"", final=True)
-    yield from pending.split("\n")
+        text = decoder.decode(chunk)
+        if "\n" not in text:
+            pending.append(text)
+            continue
+        first, *rest = text.split("\n")
+        yield "".join(pending) + first
+        yield from rest[:-1]
+        pending = [rest[-1]]
+    first, *rest = decoder.decode(b"", final=True).split("\n")
+    yield "".join(pending) + first
+    yield from rest
