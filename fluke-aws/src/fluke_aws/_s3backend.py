@@ -286,10 +286,19 @@ class S3Backend(StorageBackend):
             self.client.delete_object(Bucket=self.bucket, Key=path)
 
     def remove_dir(self, path: str) -> None:
-        """Delete the ``dir/`` marker, if any (a prefix vanishes with its keys)."""
-        if path:
-            with s3_errors(self.bucket):
-                self.client.delete_object(Bucket=self.bucket, Key=path)
+        """Delete the ``dir/`` markers at and below ``path`` (a prefix vanishes with its keys)."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        with s3_errors(self.bucket):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=path):
+                markers = [
+                    {"Key": item["Key"]}
+                    for item in page.get("Contents", [])
+                    if item["Key"].endswith(_paths.SEP)
+                ]
+                if markers:
+                    self.client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": markers, "Quiet": True}
+                    )
 
     # -- metadata --------------------------------------------------------------
 

@@ -387,14 +387,24 @@ class AzureBlobBackend(StorageBackend):
             self._container().get_blob_client(path).delete_blob(delete_snapshots="include")
 
     def remove_dir(self, path: str) -> None:
-        """Delete the ``dir/`` marker and the ``hdi_isfolder`` blob, if any."""
+        """Delete the ``dir/`` markers and ``hdi_isfolder`` blobs at and below ``path``."""
         from azure.core.exceptions import ResourceNotFoundError
 
-        for marker in (path, path.rstrip("/")) if path else ():
-            try:
-                self._container().get_blob_client(marker).delete_blob()
-            except ResourceNotFoundError:
-                continue
+        container = self._container()
+        with self._calling(f"Removing {self.uri(path)}"):
+            names = [
+                str(blob.name)
+                for blob in container.list_blobs(
+                    name_starts_with=path.rstrip(SEP) or None, include=["metadata"]
+                )
+                if (str(blob.name) + SEP).startswith(path)
+                and (str(blob.name).endswith(SEP) or _is_folder(blob.metadata))
+            ]
+            for name in sorted(names, reverse=True):
+                try:
+                    container.get_blob_client(name).delete_blob()
+                except ResourceNotFoundError:
+                    continue
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the user metadata of blob ``path``."""

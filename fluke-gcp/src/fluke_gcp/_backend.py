@@ -320,12 +320,13 @@ class GCSBackend(StorageBackend):
             raise InvalidPathError(self.uri(path)) from None
 
     def remove_dir(self, path: str) -> None:
-        """Delete the ``dir/`` marker, if any (a prefix vanishes with its objects)."""
-        if path:
-            try:
-                self.bucket().blob(path).delete()
-            except api_exceptions.NotFound:
-                pass
+        """Delete the ``dir/`` markers at and below ``path`` (the prefix goes with its objects)."""
+        for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
+            if str(blob.name).endswith(_paths.SEP):
+                try:
+                    blob.delete()
+                except api_exceptions.NotFound:
+                    continue
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the object's user metadata (a full update, so removed keys go)."""

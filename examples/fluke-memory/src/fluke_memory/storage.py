@@ -116,6 +116,11 @@ class MemoryBackend(StorageBackend):
         with self._store.lock:
             del self._store.objects[path]
 
+    def remove_dir(self, path: str) -> None:
+        with self._store.lock:
+            for key in [k for k in self._store.objects if k.startswith(path) and k.endswith("/")]:
+                del self._store.objects[key]
+
     def get_metadata(self, path: str) -> dict[str, str]:
         with self._store.lock:
             return dict(self._store.objects[path][1])

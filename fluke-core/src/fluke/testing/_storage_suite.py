@@ -318,6 +318,17 @@ class StorageSuite:
             tree.transfer_to(local, chunk_size=0, suppress_output=True)
         assert local.get_contents() == []
 
+    def test_remove_dir_after_its_files(self, tree: Dir, target: StorageTarget) -> None:
+        backend = tree._session.backend
+        backend.mkdir(target.full_path("sub/empty/"))
+        sub = tree.get_subdir("sub")
+        for path in sub.get_contents(recursively=True, show_abs_path=True):
+            backend.delete(path)
+        backend.remove_dir(sub.get_path())
+        tree.purge()
+        assert not tree.path_exists("sub")
+        assert tree.get_contents() == ["a.txt", "b.bin", "sub2/"]
+
     # -- connections -----------------------------------------------------------
 
     def test_context_manager_and_close(self, tree: Dir, target: StorageTarget) -> None:
