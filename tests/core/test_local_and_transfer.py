@@ -182,3 +182,21 @@ def test_poll_with_frequency_stops_at_num_messages(tmp_path: Path) -> None:
         queue.push(str(index))
     batches = list(queue.poll(num_messages=3, batch_size=2, polling_frequency=0.01))
     assert [m for batch in batches for m in batch] == ["0", "1", "2"]
+
+
+class _TrackedBackend(LocalBackend):
+    closed = 0
+
+    def close(self) -> None:
+        type(self).closed += 1
+
+
+def test_failed_construction_releases_the_connection(tmp_path: Path) -> None:
+    from fluke._dir import Dir
+    from fluke._file import File
+
+    with pytest.raises(InvalidPathError):
+        File.__new__(File)._attach(_TrackedBackend(), str(tmp_path / "missing"))
+    with pytest.raises(InvalidPathError):
+        Dir.__new__(Dir)._attach(_TrackedBackend(), str(tmp_path / "missing") + "/")
+    assert _TrackedBackend.closed == 2

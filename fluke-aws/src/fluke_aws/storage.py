@@ -34,13 +34,7 @@ class AmazonS3File(File):
     ) -> None:
         key = _paths.normalise_object_path(path, is_dir=False)
         backend = S3Backend(auth, bucket)
-        try:
-            self._attach(backend, key, cache=cache)
-            if load_metadata:
-                self.load_metadata()
-        except BaseException:
-            backend.close()
-            raise
+        self._attach(backend, key, cache=cache, load_metadata=load_metadata)
 
     def get_bucket_name(self) -> str:
         """The name of the bucket the file is in."""
@@ -76,11 +70,7 @@ class AmazonS3Dir(Dir):
     ) -> None:
         prefix = _paths.normalise_object_path(path, is_dir=True)
         backend = S3Backend(auth, bucket)
-        try:
-            self._attach(backend, prefix, cache=cache, create_if_missing=create_if_missing)
-        except BaseException:
-            backend.close()
-            raise
+        self._attach(backend, prefix, cache=cache, create_if_missing=create_if_missing)
 
     def get_bucket_name(self) -> str:
         """The name of the bucket the directory is in."""

@@ -40,13 +40,7 @@ class AzureBlobFile(File):
     ) -> None:
         normalised = normalise_object_path(path, is_dir=False)
         backend = _backend(auth, container)
-        try:
-            self._attach(backend, normalised, cache=cache)
-            if load_metadata:
-                self.load_metadata()
-        except BaseException:
-            backend.close()
-            raise
+        self._attach(backend, normalised, cache=cache, load_metadata=load_metadata)
 
     def get_container_name(self) -> str:
         """The container's name."""

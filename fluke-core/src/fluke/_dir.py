@@ -37,12 +37,24 @@ class Dir(Node):
 
         ``path`` is already normalised (``""`` or ending with ``/``).
 
+        On any error the backend's connection is released before the error
+        propagates.
+
         :raises InvalidPathError: the directory is missing and
             ``create_if_missing`` is false.
         :raises InvalidDirectoryError: ``path`` is a file.
         """
         session = Session(backend, cache=cache)
         self._bind(session, path, owner=True)
+        try:
+            self._check_or_create(create_if_missing)
+        except BaseException:
+            backend.close()
+            raise
+
+    def _check_or_create(self, create_if_missing: bool) -> None:
+        session, path = self._session, self._path
+        backend = session.backend
         if path in ("", _paths.SEP):
             session.stat(path)  # the root always exists; checks bucket access
             return

@@ -26,21 +26,37 @@ class File(Node):
     and calls :meth:`_attach`; every method below then works unchanged.
     """
 
-    def _attach(self, backend: StorageBackend, path: str, *, cache: bool = False) -> None:
+    def _attach(
+        self,
+        backend: StorageBackend,
+        path: str,
+        *,
+        cache: bool = False,
+        load_metadata: bool = False,
+    ) -> None:
         """Bind a newly constructed File to ``backend`` and check ``path``.
+
+        With ``load_metadata`` the real metadata is fetched now. On any error
+        the backend's connection is released before the error propagates.
 
         :raises InvalidPathError: nothing exists at ``path``.
         :raises InvalidFileError: ``path`` is a directory.
         """
         session = Session(backend, cache=cache)
         self._bind(session, path, owner=True)
-        entry = session.stat(path) if path else None
-        if entry is None:
-            if not path:
+        try:
+            entry = session.stat(path) if path else None
+            if entry is None:
+                if not path:
+                    raise InvalidFileError(path)
+                raise InvalidPathError(path)
+            if entry.is_dir:
                 raise InvalidFileError(path)
-            raise InvalidPathError(path)
-        if entry.is_dir:
-            raise InvalidFileError(path)
+            if load_metadata:
+                self.load_metadata()
+        except BaseException:
+            backend.close()
+            raise
 
     @classmethod
     def _from_session(cls, session: Session, path: str) -> File:

@@ -45,13 +45,7 @@ class GCPStorageFile(File):
     ) -> None:
         normalised = _paths.normalise_object_path(path, is_dir=False)
         backend = _backend(auth, bucket)
-        try:
-            self._attach(backend, normalised, cache=cache)
-        except BaseException:
-            backend.close()
-            raise
-        if load_metadata:
-            self.load_metadata()
+        self._attach(backend, normalised, cache=cache, load_metadata=load_metadata)
 
     def get_bucket_name(self) -> str:
         """The name of the bucket holding this file."""
@@ -85,11 +79,7 @@ class GCPStorageDir(Dir):
     ) -> None:
         normalised = _paths.normalise_object_path(path, is_dir=True)
         backend = _backend(auth, bucket)
-        try:
-            self._attach(backend, normalised, cache=cache, create_if_missing=create_if_missing)
-        except BaseException:
-            backend.close()
-            raise
+        self._attach(backend, normalised, cache=cache, create_if_missing=create_if_missing)
 
     def get_bucket_name(self) -> str:
         """The name of the bucket this directory is in."""
