@@ -30,6 +30,16 @@ MAX_PARTS = 10_000
 PARTS_IN_FLIGHT = 4
 
 
+def abort_upload(client: Any, bucket: str, key: str, upload_id: str) -> None:
+    """Abort a multipart upload; a failure is logged (the caller is already failing)."""
+    try:
+        client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+    except Exception:
+        logger.warning(
+            "aborting the multipart upload of s3://%s/%s failed", bucket, key, exc_info=True
+        )
+
+
 class S3Writer(Writer):
     """A write to one S3 key (see the module docstring).
 
@@ -154,17 +164,7 @@ class S3Writer(Writer):
             return
         self._finish()
         if self._upload_id is not None:
-            try:
-                self._client.abort_multipart_upload(
-                    Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
-                )
-            except Exception:
-                logger.warning(
-                    "aborting the multipart upload of s3://%s/%s failed",
-                    self._bucket,
-                    self._key,
-                    exc_info=True,
-                )
+            abort_upload(self._client, self._bucket, self._key, self._upload_id)
 
     def _finish(self) -> None:
         self._done = True
@@ -217,14 +217,4 @@ class S3PartWriter(PartWriter):
         return etag_checksum(response.get("ETag"))
 
     def abort(self) -> None:
-        try:
-            self._client.abort_multipart_upload(
-                Bucket=self._bucket, Key=self._key, UploadId=self.upload_id
-            )
-        except Exception:
-            logger.warning(
-                "aborting the multipart upload of s3://%s/%s failed",
-                self._bucket,
-                self._key,
-                exc_info=True,
-            )
+        abort_upload(self._client, self._bucket, self._key, self.upload_id)
