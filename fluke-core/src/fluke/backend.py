@@ -52,6 +52,12 @@ class Entry(NamedTuple):
     :param size: size in bytes (``0`` for directories).
     :param mtime: modification time as a POSIX timestamp, when known.
     :param checksum: native checksum, when the listing carries one.
+    :param version: an opaque token that changes whenever the file's content
+        changes (an S3/Azure ETag, a GCS generation), when the backend has
+        one. The transfer engine hands it back as a precondition
+        (:meth:`StorageBackend.read_range`, :meth:`StorageBackend.copy_within`)
+        so that a source replaced mid-transfer fails that file instead of
+        producing a mixed or unverified copy.
     """
 
     path: str
@@ -59,6 +65,7 @@ class Entry(NamedTuple):
     size: int = 0
     mtime: float | None = None
     checksum: Checksum | None = None
+    version: str | None = None
 
 
 class StorageCapabilities(NamedTuple):
@@ -78,6 +85,9 @@ class StorageCapabilities(NamedTuple):
     :param min_part_size: smallest part a chunked write accepts (``None``: any).
     :param max_part_size: largest part a chunked write accepts (``None``: any).
     :param part_size_multiple: parts must be a multiple of this (``None``: any).
+    :param preserves_mtime: writers set the new file's modification time to
+        the ``mtime`` they are given, so that a later ``skip_identical`` can
+        compare times (filesystems: local disk, SFTP).
     """
 
     user_metadata: bool = False
@@ -90,6 +100,7 @@ class StorageCapabilities(NamedTuple):
     min_part_size: int | None = None
     max_part_size: int | None = None
     part_size_multiple: int | None = None
+    preserves_mtime: bool = False
 
 
 class Writer(abc.ABC):
@@ -100,6 +111,12 @@ class Writer(abc.ABC):
     file, uncommitted blocks, multipart upload). Exactly one of ``commit`` and
     ``abort`` is called. As a context manager, it commits on success and
     aborts on an exception.
+
+    A writer opened with ``overwrite=False`` commits *conditionally*: when a
+    file already exists at the destination at commit time, ``commit`` raises
+    :class:`~fluke.exceptions.OverwriteError`, leaves that file untouched and
+    discards what was written (a no-clobber link/rename on filesystems,
+    ``If-None-Match: *`` or ``ifGenerationMatch=0`` on object stores).
     """
 
     @abc.abstractmethod
@@ -113,6 +130,9 @@ class Writer(abc.ABC):
         Return the stored object's native checksum when the service's answer
         carries it (an ETag, a Content-MD5, a crc32c), so the engine can verify
         the upload without another request; else ``None``.
+
+        :raises OverwriteError: opened with ``overwrite=False`` and a file
+            exists at the destination (nothing was replaced).
         """
 
     @abc.abstractmethod
@@ -135,7 +155,8 @@ class PartWriter(abc.ABC):
     Used by the transfer engine for large files (multipart uploads, staged
     blocks, positional writes to a temporary file). As with :class:`Writer`,
     nothing is visible under the destination path until :meth:`commit`, and
-    :meth:`abort` leaves nothing behind. ``write_part`` must be thread-safe.
+    :meth:`abort` leaves nothing behind; ``overwrite=False`` makes the commit
+    conditional in the same way. ``write_part`` must be thread-safe.
     """
 
     @abc.abstractmethod
@@ -147,6 +168,9 @@ class PartWriter(abc.ABC):
         """Assemble the parts and make the file visible under its path.
 
         Return the stored object's native checksum if the answer carries it.
+
+        :raises OverwriteError: opened with ``overwrite=False`` and a file
+            exists at the destination (nothing was replaced).
         """
 
     @abc.abstractmethod
@@ -217,14 +241,23 @@ class StorageBackend(abc.ABC):
     # -- reading -----------------------------------------------------------
 
     @abc.abstractmethod
-    def read_range(self, path: str, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` of file ``path`` (``0 <= start < end <= size``)."""
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        """Bytes ``[start, end)`` of file ``path`` (``0 <= start < end <= size``).
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+        :param version: when given (an :attr:`Entry.version` this backend
+            listed), read only if the file still has that version (``If-Match``,
+            ``ifGenerationMatch``) and raise
+            :class:`~fluke.exceptions.SourceChangedError` otherwise.
+        """
+
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
         """Stream the whole file in chunks of at most ``chunk_size`` bytes.
 
         The default issues ranged reads; backends override it with a single
-        streaming download.
+        streaming download. ``version`` is a precondition as for
+        :meth:`read_range`.
         """
         if size is None:
             entry = self.stat(path)
@@ -232,7 +265,7 @@ class StorageBackend(abc.ABC):
         offset = 0
         while offset < size:
             end = min(offset + chunk_size, size)
-            yield self.read_range(path, offset, end)
+            yield self.read_range(path, offset, end, version=version)
             offset = end
 
     # -- writing -----------------------------------------------------------
@@ -245,6 +278,8 @@ class StorageBackend(abc.ABC):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
         """Start a write to file ``path`` (its parent directories are created).
 
@@ -254,6 +289,11 @@ class StorageBackend(abc.ABC):
             already validated by :meth:`validate_part_size`.
         :param size_hint: total size, when known, to choose single-shot vs.
             multipart uploads.
+        :param overwrite: ``False`` makes :meth:`Writer.commit` conditional:
+            it raises :class:`~fluke.exceptions.OverwriteError` instead of
+            replacing a file that exists at commit time.
+        :param mtime: the modification time to give the new file, on backends
+            with the ``preserves_mtime`` capability (ignored elsewhere).
         """
 
     def open_part_writer(
@@ -263,11 +303,14 @@ class StorageBackend(abc.ABC):
         size: int,
         part_size: int,
         metadata: Mapping[str, str] | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> PartWriter | None:
         """Start a concurrent write of ``size`` bytes in parts of ``part_size``.
 
         Return ``None`` (the default) when the backend cannot accept parts
         out of order; the engine then streams the file through :meth:`open_writer`.
+        ``overwrite`` and ``mtime`` are as for :meth:`open_writer`.
         """
         return None
 
@@ -326,12 +369,26 @@ class StorageBackend(abc.ABC):
         *,
         metadata: Mapping[str, str] | None = None,
         size: int | None = None,
+        version: str | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Checksum | None:
         """Server-side copy to ``dst`` (same :meth:`copy_domain`); no bytes via us.
+
+        The copy must be all or nothing: the destination is either untouched
+        or holds the whole source.
 
         :param metadata: the copy's user metadata (none when ``None``, as for
             a streamed copy).
         :param size: the source's size when the caller knows it (saves a request).
+        :param version: copy only if the source still has this
+            :attr:`Entry.version` (``CopySourceIfMatch``,
+            ``ifSourceGenerationMatch``, source ``If-Match``); else raise
+            :class:`~fluke.exceptions.SourceChangedError` and copy nothing.
+        :param overwrite: ``False``: raise
+            :class:`~fluke.exceptions.OverwriteError` rather than replace an
+            existing destination file (conditionally, on the service).
+        :param mtime: as for :meth:`open_writer`.
         :return: the copy's native checksum when the service's answer carries
             it (the engine then verifies without another request), else ``None``.
         """

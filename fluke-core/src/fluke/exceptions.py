@@ -19,6 +19,7 @@ __all__ = [
     "PluginError",
     "MessageTooLargeError",
     "TransferError",
+    "SourceChangedError",
     "UnsafePathError",
 ]
 
@@ -119,6 +120,17 @@ class MessageTooLargeError(FlukeError, ValueError):
 
 class TransferError(FlukeError, RuntimeError):
     """A single file could not be transferred (size/checksum mismatch, ...)."""
+
+
+class SourceChangedError(TransferError):
+    """A source file changed (was replaced, grew, shrank) while it was being copied.
+
+    The copy is abandoned before anything becomes visible at the destination.
+    """
+
+    def __init__(self, path: str, detail: str = "changed during the transfer") -> None:
+        self.path = path
+        super().__init__(f"Source {path!r} {detail}; nothing was written.")
 
 
 class UnsafePathError(InvalidPathError):
