@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, id);
 """
+_COLUMNS = frozenset({"id", "queue", "body", "visible_at", "receipt", "dequeue_count"})
 
 
 class LocalQueueBackend(QueueBackend):
@@ -52,7 +53,26 @@ class LocalQueueBackend(QueueBackend):
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        self._connection().executescript(_SCHEMA)
+        self._open_schema()
+
+    def _open_schema(self) -> None:
+        """Create (or check) the queue table; errors name the file.
+
+        :raises InvalidPathError: the file is not a SQLite database, cannot be
+            opened, or holds a ``messages`` table that is not a queue's.
+        """
+        try:
+            db = self._connection()
+            db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(messages)")}
+        except sqlite3.Error as error:
+            self.close()
+            raise InvalidPathError(self._path, f"is not a queue database ({error})") from None
+        if not _COLUMNS <= columns:
+            self.close()
+            raise InvalidPathError(
+                self._path, "is not a queue database (its messages table is another one)"
+            )
 
     def name(self) -> str:
         return self._queue
