@@ -9,7 +9,16 @@ Paths are absolute POSIX paths on the server (directories end with ``/``).
 * Reads are pipelined: many read requests of up to 255 KiB in flight.
 * Writes are pipelined and go to a temporary name in the destination
   directory, renamed over the final name only on :meth:`Writer.commit`; an
-  interrupted or aborted write leaves nothing under the final name.
+  interrupted or aborted write leaves nothing under the final name. With
+  ``overwrite=False`` the rename is SFTP's plain ``SSH_FXP_RENAME``, which
+  refuses an existing target (OpenSSH makes it a ``link`` + ``unlink``, so
+  two racing writers cannot both win); the loser gets
+  :class:`~fluke.exceptions.OverwriteError`. A given ``mtime`` is set on the
+  temporary file before the rename (SFTP keeps whole seconds).
+* :attr:`Entry.version` is ``"<whole-second mtime>:<size>"`` (weak, best
+  effort: SFTP has no content token). Reads given a version compare it with
+  the opened handle's ``fstat`` before reading and once all is read, and
+  raise :class:`~fluke.exceptions.SourceChangedError` on a mismatch.
 * SFTP has no user metadata (``user_metadata=False``); the local metadata
   dicts of the File/Dir API still work.
 """
@@ -19,6 +28,7 @@ from __future__ import annotations
 import errno
 import itertools
 import logging
+import math
 import posixpath
 import socket
 import stat as stat_module
@@ -30,7 +40,12 @@ import paramiko
 
 from fluke import _paths
 from fluke.backend import Entry, StorageBackend, StorageCapabilities, Writer
-from fluke.exceptions import FlukeError, InvalidDirectoryError
+from fluke.exceptions import (
+    FlukeError,
+    InvalidDirectoryError,
+    OverwriteError,
+    SourceChangedError,
+)
 from fluke_ssh._connection import Connection
 from fluke_ssh.auth import DEFAULT_PORT, RemoteAuth
 
@@ -45,6 +60,25 @@ _MISSING = (errno.ENOENT, errno.ENOTDIR)
 
 def _is_missing(error: OSError) -> bool:
     return isinstance(error, FileNotFoundError) or error.errno in _MISSING
+
+
+def _version(attrs: Any) -> str | None:
+    """The :attr:`Entry.version` of a file's attributes: ``"<mtime>:<size>"``.
+
+    SFTP (version 3) has whole-second times and no content token, so this is
+    weak: a rewrite to the same size within the same second goes unnoticed.
+    ``None`` when the server sends no time or size.
+    """
+    if attrs.st_mtime is None or attrs.st_size is None:
+        return None
+    return f"{int(attrs.st_mtime)}:{int(attrs.st_size)}"
+
+
+def _sftp_time(mtime: float) -> int | None:
+    """``mtime`` as SFTP carries it (unsigned 32-bit seconds), or ``None`` if it cannot."""
+    if not math.isfinite(mtime) or not 0 <= mtime < 2**32:
+        return None
+    return int(mtime)
 
 
 def _mkdirs(sftp: paramiko.SFTPClient, path: str) -> None:
@@ -111,10 +145,27 @@ def _tune(handle: paramiko.SFTPFile, request_size: int) -> None:
 
 
 class _SFTPWriter(Writer):
-    """Pipelined writes to a temporary file, renamed into place on commit."""
+    """Pipelined writes to a temporary file, renamed into place on commit.
 
-    def __init__(self, connection: Connection, path: str, known_dirs: set[str]) -> None:
+    :param uri: the destination's URI (for :class:`OverwriteError`).
+    :param overwrite: ``False``: commit with a non-overwriting rename.
+    :param mtime: the modification (and access) time to give the file.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        path: str,
+        known_dirs: set[str],
+        *,
+        uri: str,
+        overwrite: bool = True,
+        mtime: float | None = None,
+    ) -> None:
         self._path = path
+        self._uri = uri
+        self._overwrite = overwrite
+        self._mtime = mtime
         parent, name = posixpath.split(path)
         self._tmp = posixpath.join(parent, f".{name}.{uuid.uuid4().hex[:12]}.fluke-part")
         self._context = connection.sftp()
@@ -149,27 +200,68 @@ class _SFTPWriter(Writer):
         return len(data)
 
     def commit(self) -> None:
-        """Flush, close, and rename the temporary file over the destination."""
+        """Flush, close, set the time, and rename the temporary file into place.
+
+        :raises OverwriteError: opened with ``overwrite=False`` and a file
+            exists at the destination (it is left untouched; the temporary
+            file is removed).
+        """
         try:
             self._file.close()  # collects every pipelined write's status
-            try:
-                self._sftp.posix_rename(self._tmp, self._path)
-            except OSError as error:
-                if _is_missing(error):
-                    raise
-                # server without posix-rename@openssh.com: SFTPv3 rename
-                # refuses an existing target, so remove it first
-                logger.debug("posix_rename unavailable (%s); using rename", error)
-                try:
-                    self._sftp.remove(self._path)
-                except OSError:
-                    pass
-                self._sftp.rename(self._tmp, self._path)
+            self._set_time()
+            if self._overwrite:
+                self._replace()
+            else:
+                self._rename_new()
         except BaseException:
             self._discard()
             raise
         finally:
             self._release()
+
+    def _set_time(self) -> None:
+        """Give the temporary file the requested atime/mtime (before it is visible)."""
+        if self._mtime is None:
+            return
+        seconds = _sftp_time(self._mtime)
+        if seconds is None:
+            logger.debug("mtime %r cannot be sent over SFTP; not set on %s", self._mtime, self._uri)
+            return
+        self._sftp.utime(self._tmp, (seconds, seconds))
+
+    def _replace(self) -> None:
+        """Rename over the destination (an existing file is replaced atomically)."""
+        try:
+            self._sftp.posix_rename(self._tmp, self._path)
+        except OSError as error:
+            if _is_missing(error):
+                raise
+            # server without posix-rename@openssh.com: SFTPv3 rename
+            # refuses an existing target, so remove it first
+            logger.debug("posix_rename unavailable (%s); using rename", error)
+            try:
+                self._sftp.remove(self._path)
+            except OSError:
+                pass
+            self._sftp.rename(self._tmp, self._path)
+
+    def _rename_new(self) -> None:
+        """Rename to the destination only if nothing is there (``SSH_FXP_RENAME``).
+
+        SFTP's plain rename fails when the target exists (OpenSSH does a
+        ``link`` then ``unlink``: atomic, so of two racing writers exactly
+        one succeeds). On failure, an existing target means OverwriteError.
+        """
+        try:
+            self._sftp.rename(self._tmp, self._path)
+        except OSError as error:
+            if _is_missing(error):
+                raise
+            try:
+                self._sftp.lstat(self._path)
+            except OSError:
+                raise error from None
+            raise OverwriteError(self._uri) from None
 
     def abort(self) -> None:
         """Close and delete the temporary file."""
@@ -192,7 +284,9 @@ class _SFTPWriter(Writer):
 class SFTPBackend(StorageBackend):
     """One SFTP server reached through :class:`~fluke_ssh.auth.RemoteAuth`."""
 
-    capabilities = StorageCapabilities(user_metadata=False, remote=True, max_concurrency=4)
+    capabilities = StorageCapabilities(
+        user_metadata=False, remote=True, max_concurrency=4, preserves_mtime=True
+    )
 
     def __init__(self, auth: RemoteAuth) -> None:
         self._auth = auth
@@ -241,7 +335,7 @@ class SFTPBackend(StorageBackend):
         mtime = float(attrs.st_mtime) if attrs.st_mtime is not None else None
         if stat_module.S_ISDIR(attrs.st_mode or 0):
             return Entry(_paths.as_dir_path(path), True, 0, mtime)
-        return Entry(path, False, int(attrs.st_size or 0), mtime)
+        return Entry(path, False, int(attrs.st_size or 0), mtime, version=_version(attrs))
 
     def stat(self, path: str) -> Entry | None:
         real = path.rstrip(_paths.SEP) or _paths.SEP
@@ -305,11 +399,46 @@ class SFTPBackend(StorageBackend):
 
     # -- reading -------------------------------------------------------------
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def _open_read(
+        self, sftp: paramiko.SFTPClient, path: str, version: str | None
+    ) -> tuple[paramiko.SFTPFile, Any]:
+        """Open ``path`` for reading; with ``version``, check it on the open handle.
+
+        Return the handle and, when ``version`` was given, its attributes.
+
+        :raises SourceChangedError: ``version`` is given and the file is gone
+            or no longer has it.
+        """
+        try:
+            handle = sftp.open(path, "rb", bufsize=0)
+        except OSError as error:
+            if version is not None and _is_missing(error):
+                raise SourceChangedError(self.uri(path), "vanished during the transfer") from None
+            raise
+        if version is None:
+            return handle, None
+        try:
+            attrs = self._check_version(handle, path, version)
+        except BaseException:
+            handle.close()
+            raise
+        return handle, attrs
+
+    def _check_version(self, handle: paramiko.SFTPFile, path: str, version: str) -> Any:
+        """``fstat`` the open ``handle``; raise SourceChangedError unless it has ``version``."""
+        attrs = handle.stat()
+        found = _version(attrs)
+        if found != version:
+            logger.debug("%s: version %s, expected %s", self.uri(path), found, version)
+            raise SourceChangedError(self.uri(path))
+        return attrs
+
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        """Bytes ``[start, end)``; with ``version``, checked before and after reading."""
         size = self.connection.request_size
         pieces = [(offset, min(size, end - offset)) for offset in range(start, end, size)]
         with self.connection.sftp() as sftp:
-            handle = sftp.open(path, "rb", bufsize=0)
+            handle, _ = self._open_read(sftp, path, version)
             complete = False
             try:
                 _tune(handle, size)
@@ -318,21 +447,32 @@ class SFTPBackend(StorageBackend):
                     data = handle.read(end - start)
                 else:
                     data = b"".join(_pieces(handle, start, end, size, PREFETCH_REQUESTS))
+                if version is not None:
+                    self._check_version(handle, path, version)
                 complete = True
             finally:
                 self._finish(sftp, handle, complete)
         return data
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        """Stream the file; with ``version``, checked before reading and before the last chunk.
+
+        The check before the last chunk is yielded means a consumer never
+        holds the whole content of a file that changed while it was read.
+        """
         request = self.connection.request_size
         with self.connection.sftp() as sftp:
-            handle = sftp.open(path, "rb", bufsize=0)
+            handle, attrs = self._open_read(sftp, path, version)
             complete = False
             try:
                 _tune(handle, request)
-                size_known = size is not None
+                size_known = size is not None or version is not None
                 if size is None:
-                    size = int(handle.stat().st_size or 0)
+                    size = int((attrs if attrs is not None else handle.stat()).st_size or 0)
+                verified = False
+                sent = 0
                 stream: Iterator[bytes] = _pieces(handle, 0, size, request, PREFETCH_REQUESTS)
                 if not size_known:  # then read on to the end, whatever the size now
                     stream = itertools.chain(stream, iter(lambda: handle.read(request), b""))
@@ -347,10 +487,17 @@ class SFTPBackend(StorageBackend):
                         data = parts[0] if len(parts) == 1 else b"".join(parts)
                         offset = 0
                         while buffered - offset >= chunk_size:
-                            yield data[offset : offset + chunk_size]
+                            chunk = data[offset : offset + chunk_size]
                             offset += chunk_size
+                            sent += chunk_size
+                            if version is not None and not verified and sent >= size:
+                                self._check_version(handle, path, version)
+                                verified = True
+                            yield chunk
                         parts = [data[offset:]] if offset < buffered else []
                         buffered -= offset
+                if version is not None and not verified:
+                    self._check_version(handle, path, version)
                 if parts:
                     yield b"".join(parts)
                 complete = True
@@ -381,8 +528,17 @@ class SFTPBackend(StorageBackend):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
-        return _SFTPWriter(self.connection, path, self._known_dirs)
+        return _SFTPWriter(
+            self.connection,
+            path,
+            self._known_dirs,
+            uri=self.uri(path),
+            overwrite=overwrite,
+            mtime=mtime,
+        )
 
     def mkdir(self, path: str) -> None:
         with self.connection.sftp() as sftp:
