@@ -10,10 +10,37 @@ from fluke._file import File
 from fluke._node import Node
 from fluke._session import Session, check_metadata
 from fluke.backend import Entry, StorageBackend
-from fluke.exceptions import InvalidDirectoryError, InvalidFileError, InvalidPathError
+from fluke.exceptions import (
+    InvalidDirectoryError,
+    InvalidFileError,
+    InvalidPathError,
+    UnsafePathError,
+)
 
 if TYPE_CHECKING:
     from fluke.transfer import TransferReport
+
+
+def _normalise_absolute(path: str) -> str:
+    """``path`` with ``.``, ``..`` and repeated separators resolved (no trailing ``/``).
+
+    :raises UnsafePathError: ``..`` climbs above the start of ``path``, or
+        ``path`` holds a NUL or a backslash.
+    """
+    if "\x00" in path or "\\" in path:
+        raise UnsafePathError(path)
+    parts: list[str] = []
+    for part in path.split(_paths.SEP):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                raise UnsafePathError(path)
+            parts.pop()
+            continue
+        parts.append(part)
+    lead = _paths.SEP if path.startswith(_paths.SEP) else ""
+    return lead + _paths.SEP.join(parts)
 
 
 class Dir(Node):
@@ -84,16 +111,29 @@ class Dir(Node):
     def _resolve(self, path: str) -> str:
         """The full path of ``path``, absolute or relative to this dir.
 
-        :raises InvalidPathError: ``path`` is absolute but outside this dir,
-            or relative and escapes it with ``..``.
+        ``path`` is absolute when it starts with ``/`` or with this dir's
+        path. ``.``, ``..`` and repeated separators are resolved first
+        (lexically, the same on every backend); the result must then lie
+        inside this dir. An absolute path naming the dir itself gives the
+        dir's own path.
+
+        :raises UnsafePathError: ``path`` is outside this dir once normalised
+            (absolute elsewhere, or climbing out with ``..``), or holds a NUL
+            or a backslash.
+        :raises InvalidPathError: ``path`` is not a string.
         """
         if not isinstance(path, str):
             raise InvalidPathError(repr(path), "is not a string")
-        if self._path and path.startswith(self._path):
-            return path
-        if path.startswith(_paths.SEP):
-            raise InvalidPathError(path, f"is not inside directory {self._path!r}")
-        return _paths.join_relative(self._path, path)
+        base = self._path
+        if not path.startswith(_paths.SEP) and not (base and path.startswith(base)):
+            return _paths.join_relative(base, path)
+        full = _normalise_absolute(path)
+        if _paths.as_dir_path(full) == base:
+            return base
+        rooted_alike = path.startswith(_paths.SEP) == base.startswith(_paths.SEP)
+        if not rooted_alike or not full.startswith(base):
+            raise UnsafePathError(path)
+        return full + _paths.SEP if path.endswith(_paths.SEP) else full
 
     def _stat(self, path: str) -> Entry | None:
         return self._session.stat(self._resolve(path).rstrip(_paths.SEP))

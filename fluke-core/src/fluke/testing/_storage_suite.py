@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,7 @@ from fluke.exceptions import (
     NonStringMetadataKeyError,
     NonStringMetadataValueError,
     OverwriteError,
+    UnsafePathError,
 )
 from fluke.local import LocalDir
 from fluke.testing._targets import StorageTarget
@@ -328,6 +330,42 @@ class StorageSuite:
         tree.purge()
         assert not tree.path_exists("sub")
         assert tree.get_contents() == ["a.txt", "b.bin", "sub2/"]
+
+    # -- path containment and symbolic links (issue 17: findings 7, 8, 11) ------
+
+    def test_absolute_path_escaping_is_refused(self, tree: Dir) -> None:
+        sub = tree.get_subdir("sub")
+        base = sub.get_path()
+        escaping = [
+            base + "../a.txt",
+            base + "deeper/../../a.txt",
+            base + ".//../sub2/e.txt",
+            base + "../../x",
+            "/etc/hostname",
+        ]
+        for path in escaping:
+            for probe in (sub.get_file, sub.get_subdir, sub.path_exists, sub.is_file):
+                with pytest.raises(UnsafePathError, match=re.escape(path)):
+                    probe(path)
+            with pytest.raises(UnsafePathError, match=re.escape(path)):
+                sub.get_metadata(path)
+            with pytest.raises(UnsafePathError, match=re.escape(path)):
+                sub.set_metadata(path, {"k": "v"})
+        with pytest.raises(UnsafePathError, match="sub2"):
+            sub.get_subdir(base + "../sub2/")
+
+    def test_absolute_paths_are_normalised_inside(self, tree: Dir) -> None:
+        sub = tree.get_subdir("sub")
+        base = sub.get_path()
+        file = sub.get_file(base + "deeper/../c.txt")
+        assert file.get_path() == base + "c.txt"
+        assert file.read() == TREE["sub/c.txt"]
+        assert sub.get_file(base + ".//deeper///d.txt").get_path() == base + "deeper/d.txt"
+        assert sub.is_file(base + "deeper/./d.txt")
+        assert sub.get_subdir(base + "deeper/../deeper/").get_path() == base + "deeper/"
+        assert sub.path_exists(base + "deeper/..")
+        sub.set_metadata(base + "./c.txt", {"k": "v"})
+        assert sub.get_metadata(base + "c.txt") == {"k": "v"}
 
     # -- connections -----------------------------------------------------------
 
