@@ -16,6 +16,8 @@ from typing import Any
 import boto3  # type: ignore[import-untyped,unused-ignore]
 from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
 
+from fluke._urls import redact_url
+
 __all__ = ["AWSAuth"]
 
 #: Connections each client keeps in its pool (the transfer engine runs up to
@@ -122,9 +124,8 @@ class AWSAuth:
         self._profile = _optional_str("profile", profile)
         self._endpoint_url = _optional_str("endpoint_url", endpoint_url)
         if self._endpoint_url is not None and "://" not in self._endpoint_url:
-            raise ValueError(
-                f"endpoint_url {self._endpoint_url!r} must be a URL such as http://host:port"
-            )
+            shown = self._endpoint_url.rpartition("@")[2]  # no user:password, even malformed
+            raise ValueError(f"endpoint_url {shown!r} must be a URL such as http://host:port")
         self._key_id = key_id
         self.__secret = secret
         self.__token = token
@@ -181,7 +182,7 @@ class AWSAuth:
         if self._profile is not None:
             parts.append(f"profile={self._profile!r}")
         if self._endpoint_url is not None:
-            parts.append(f"endpoint_url={self._endpoint_url!r}")
+            parts.append(f"endpoint_url={redact_url(self._endpoint_url, keep_user=False)!r}")
         return f"AWSAuth({', '.join(parts)})"
 
     __str__ = __repr__

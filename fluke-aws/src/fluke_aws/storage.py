@@ -5,10 +5,11 @@ from __future__ import annotations
 from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
+from fluke_aws._bucket_name import InvalidBucketNameError, check_bucket_name
 from fluke_aws._s3backend import S3Backend
 from fluke_aws.auth import AWSAuth
 
-__all__ = ["AmazonS3Dir", "AmazonS3File", "S3Backend"]
+__all__ = ["AmazonS3Dir", "AmazonS3File", "InvalidBucketNameError", "S3Backend"]
 
 
 class AmazonS3File(File):
@@ -19,7 +20,8 @@ class AmazonS3File(File):
     :param path: the object's key (no leading ``/``).
     :param load_metadata: fetch the object's user metadata now.
     :param cache: remember size and metadata until :meth:`purge`.
-    :raises BucketNotFoundError: the bucket does not exist.
+    :raises BucketNotFoundError: the bucket does not exist
+        (``InvalidBucketNameError``, before any request: S3 allows no such name).
     :raises InvalidPathError: no object exists at ``path`` (or it starts with ``/``).
     :raises InvalidFileError: ``path`` is a directory (a prefix or marker).
     """
@@ -33,7 +35,7 @@ class AmazonS3File(File):
         cache: bool = False,
     ) -> None:
         key = _paths.normalise_object_path(path, is_dir=False)
-        backend = S3Backend(auth, bucket)
+        backend = S3Backend(auth, check_bucket_name(bucket))
         self._attach(backend, key, cache=cache, load_metadata=load_metadata)
 
     def get_bucket_name(self) -> str:
@@ -52,7 +54,8 @@ class AmazonS3Dir(Dir):
     :param cache: remember listings, sizes and metadata until :meth:`purge`.
     :param create_if_missing: create a zero-byte ``path/`` marker when the
         directory does not exist.
-    :raises BucketNotFoundError: the bucket does not exist.
+    :raises BucketNotFoundError: the bucket does not exist
+        (``InvalidBucketNameError``, before any request: S3 allows no such name).
     :raises InvalidPathError: the directory is missing (and
         ``create_if_missing`` is false), or ``path`` starts with ``/``.
     :raises InvalidDirectoryError: ``path`` is a file.
@@ -69,7 +72,7 @@ class AmazonS3Dir(Dir):
         create_if_missing: bool = False,
     ) -> None:
         prefix = _paths.normalise_object_path(path, is_dir=True)
-        backend = S3Backend(auth, bucket)
+        backend = S3Backend(auth, check_bucket_name(bucket))
         self._attach(backend, prefix, cache=cache, create_if_missing=create_if_missing)
 
     def get_bucket_name(self) -> str:
