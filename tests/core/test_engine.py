@@ -39,12 +39,12 @@ class Flaky(NoServerSideCopy):
         self.error = error
         self.calls = 0
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
         self.calls += 1
         if self.failures > 0:
             self.failures -= 1
             raise self.error
-        return super().read_range(path, start, end)
+        return super().read_range(path, start, end, version=version)
 
 
 @pytest.fixture

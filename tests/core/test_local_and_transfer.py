@@ -96,7 +96,7 @@ def test_transfer_source_changing_size_fails(src: LocalDir, dst: LocalDir) -> No
         Session(LocalBackend(), cache=False), src.get_path() + "one.txt", "one.txt", size=10
     )
     report = transfer([source], dst, suppress_output=True)
-    assert not report and "expected 10 bytes" in str(report.failed[0].error)
+    assert not report and "has 3 bytes, not the 10 listed" in str(report.failed[0].error)
     assert dst.get_contents() == []
 
 

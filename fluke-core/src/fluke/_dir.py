@@ -294,11 +294,16 @@ class Dir(Node):
         :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
         """
         from fluke.transfer import TransferSource, transfer
+        from fluke.transfer._execute import same_location
 
-        sources = (
-            TransferSource(
-                self._session, entry.path, entry.path[len(self._path) :], entry.size, entry.checksum
+        if not isinstance(dst, Dir):
+            raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
+        if same_location(self._session.backend, self._path, dst._session.backend, dst._path):
+            raise InvalidPathError(
+                dst.get_uri(), "is both the source and the destination of the transfer"
             )
+        sources = (
+            TransferSource.from_entry(self._session, entry, entry.path[len(self._path) :])
             for entry in self._entries(recursively)
             if not entry.is_dir and (filter is None or filter(entry.path))
         )

@@ -150,10 +150,20 @@ class File(Node):
         (see :func:`fluke.transfer.transfer`).
 
         :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
+        :raises InvalidPathError: the copy would land on this file itself.
         """
+        from fluke._dir import Dir
         from fluke.transfer import TransferSource, transfer
+        from fluke.transfer._execute import same_location
 
-        source = TransferSource(self._session, self._path, self.get_name())
+        name = self.get_name()
+        if isinstance(dst, Dir) and same_location(
+            self._session.backend, self._path, dst._session.backend, dst._path + name
+        ):
+            raise InvalidPathError(
+                self.get_uri(), "is both the source and the destination of the transfer"
+            )
+        source = TransferSource(self._session, self._path, name)
         return transfer(
             [source],
             dst,

@@ -1,4 +1,10 @@
-"""An in-memory object store: named stores of ``key -> bytes`` with metadata."""
+"""An in-memory object store: named stores of ``key -> bytes`` with metadata.
+
+Every write gives the object a new version number, which this backend
+reports as :attr:`Entry.version` and honours as a precondition, and writers
+opened with ``overwrite=False`` commit only when the key is free: the two
+guarantees the transfer engine relies on to never lose data.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from dataclasses import dataclass, field
 
 from fluke import _paths
 from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.exceptions import OverwriteError, SourceChangedError
 from fluke.storage import Dir, File
 
 __all__ = ["MemoryBackend", "MemoryDir", "MemoryFile"]
@@ -16,7 +23,22 @@ __all__ = ["MemoryBackend", "MemoryDir", "MemoryFile"]
 @dataclass
 class _Store:
     objects: dict[str, tuple[bytes, dict[str, str]]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    counter: int = 0
+
+    def put(self, path: str, data: bytes, metadata: dict[str, str], overwrite: bool) -> bool:
+        """Store an object (caller holds ``lock``); ``False`` if refused by ``overwrite``."""
+        if not overwrite and path in self.objects:
+            return False
+        self.counter += 1
+        self.objects[path] = (data, metadata)
+        self.versions[path] = self.counter
+        return True
+
+    def version(self, path: str) -> str:
+        """The version of ``path`` (caller holds ``lock``)."""
+        return str(self.versions.get(path, 0))
 
 
 _STORES: dict[str, _Store] = {}
@@ -29,9 +51,17 @@ def _store(name: str) -> _Store:
 
 
 class _MemoryWriter(Writer):
-    def __init__(self, store: _Store, path: str, metadata: Mapping[str, str] | None) -> None:
-        self._store, self._path = store, path
+    def __init__(
+        self,
+        store: _Store,
+        uri: str,
+        path: str,
+        metadata: Mapping[str, str] | None,
+        overwrite: bool,
+    ) -> None:
+        self._store, self._uri, self._path = store, uri, path
         self._metadata = dict(metadata or {})
+        self._overwrite = overwrite
         self._parts: list[bytes] = []
 
     def write(self, data: bytes) -> int:
@@ -40,7 +70,9 @@ class _MemoryWriter(Writer):
 
     def commit(self) -> None:
         with self._store.lock:
-            self._store.objects[self._path] = (b"".join(self._parts), self._metadata)
+            data = b"".join(self._parts)
+            if not self._store.put(self._path, data, self._metadata, self._overwrite):
+                raise OverwriteError(self._uri)
 
     def abort(self) -> None:
         self._parts.clear()
@@ -70,8 +102,9 @@ class MemoryBackend(StorageBackend):
     def stat(self, path: str) -> Entry | None:
         with self._store.lock:
             found = self._store.objects.get(path)
+            version = self._store.version(path)
         if found is not None and path:
-            return Entry(path, False, len(found[0]))
+            return Entry(path, False, len(found[0]), version=version)
         prefix = _paths.as_dir_path(path)
         if path == "" or any(key.startswith(prefix) for key in self._keys()):
             return Entry(prefix, True)
@@ -85,18 +118,30 @@ class MemoryBackend(StorageBackend):
             rest = key[len(path) :]
             if recursive:
                 if not key.endswith(_paths.SEP):
-                    yield Entry(key, False, len(self._store.objects[key][0]))
+                    yield self._file_entry(key)
             elif _paths.SEP in rest.rstrip(_paths.SEP) or rest.endswith(_paths.SEP):
                 subdir = path + rest.split(_paths.SEP, 1)[0] + _paths.SEP
                 if subdir not in seen:
                     seen.add(subdir)
                     yield Entry(subdir, True)
             else:
-                yield Entry(key, False, len(self._store.objects[key][0]))
+                yield self._file_entry(key)
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def _file_entry(self, key: str) -> Entry:
         with self._store.lock:
-            return self._store.objects[path][0][start:end]
+            size = len(self._store.objects[key][0])
+            return Entry(key, False, size, version=self._store.version(key))
+
+    def _checked(self, path: str, version: str | None) -> tuple[bytes, dict[str, str]]:
+        """The object at ``path`` (caller holds the lock), if it has ``version``."""
+        found = self._store.objects.get(path)
+        if found is None or (version is not None and self._store.version(path) != version):
+            raise SourceChangedError(self.uri(path))
+        return found
+
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        with self._store.lock:
+            return self._checked(path, version)[0][start:end]
 
     def open_writer(
         self,
@@ -105,12 +150,14 @@ class MemoryBackend(StorageBackend):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
-        return _MemoryWriter(self._store, path, metadata)
+        return _MemoryWriter(self._store, self.uri(path), path, metadata, overwrite)
 
     def mkdir(self, path: str) -> None:
         with self._store.lock:
-            self._store.objects.setdefault(_paths.as_dir_path(path), (b"", {}))
+            self._store.put(_paths.as_dir_path(path), b"", {}, overwrite=False)
 
     def delete(self, path: str) -> None:
         with self._store.lock:
@@ -128,7 +175,7 @@ class MemoryBackend(StorageBackend):
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         with self._store.lock:
             data, _ = self._store.objects[path]
-            self._store.objects[path] = (data, dict(metadata))
+            self._store.put(path, data, dict(metadata), overwrite=True)
 
     def copy_within(
         self,
@@ -138,12 +185,16 @@ class MemoryBackend(StorageBackend):
         *,
         metadata: Mapping[str, str] | None = None,
         size: int | None = None,
+        version: str | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Checksum | None:
         assert isinstance(dst, MemoryBackend)
         with self._store.lock:
-            data, existing = self._store.objects[src_path]
+            data, _existing = self._checked(src_path, version)
         with dst._store.lock:
-            dst._store.objects[dst_path] = (data, dict(metadata) if metadata else {})
+            if not dst._store.put(dst_path, data, dict(metadata or {}), overwrite):
+                raise OverwriteError(dst.uri(dst_path))
         return None
 
 

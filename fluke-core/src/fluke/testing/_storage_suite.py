@@ -20,6 +20,7 @@ from fluke.exceptions import (
     UnsafePathError,
 )
 from fluke.local import LocalDir
+from fluke.testing._safety_suite import SafetySuite
 from fluke.testing._targets import StorageTarget
 
 TREE = {
@@ -31,8 +32,11 @@ TREE = {
 }
 
 
-class StorageSuite:
-    """Subclass in a backend package and provide the ``target`` fixture."""
+class StorageSuite(SafetySuite):
+    """Subclass in a backend package and provide the ``target`` fixture.
+
+    The data-safety tests come from :class:`~fluke.testing._safety_suite.SafetySuite`.
+    """
 
     @pytest.fixture
     def target(self) -> StorageTarget:
@@ -366,6 +370,27 @@ class StorageSuite:
         assert sub.path_exists(base + "deeper/..")
         sub.set_metadata(base + "./c.txt", {"k": "v"})
         assert sub.get_metadata(base + "c.txt") == {"k": "v"}
+
+    def test_symbolic_links_stay_inside_the_listed_dir(
+        self, tree: Dir, target: StorageTarget, local: LocalDir
+    ) -> None:
+        target.symlink("sub/alias.txt", "c.txt")  # a file inside: listed as that file
+        target.symlink("sub/leak.txt", "../a.txt")  # a file outside the listed dir
+        target.symlink("sub/passwd", "/etc/passwd")
+        target.symlink("sub/dangling", "missing")
+        target.symlink("sub/loop", "loop")
+        target.symlink("sub/deeplink", "deeper")  # directories: never listed
+        target.symlink("sub/up", "..")
+        sub = tree.get_subdir("sub")
+        assert sub.get_contents() == ["alias.txt", "c.txt", "deeper/"]
+        expected = ["alias.txt", "c.txt", "deeper/d.txt"]
+        assert sub.get_contents(recursively=True) == expected
+        assert sub.count(recursively=True) == 3
+        size = 2 * len(TREE["sub/c.txt"]) + len(TREE["sub/deeper/d.txt"])
+        assert sub.get_size(recursively=True) == size
+        assert sub.transfer_to(local, recursively=True, suppress_output=True)
+        assert local.get_contents(recursively=True) == expected
+        assert local.get_file("alias.txt").read() == TREE["sub/c.txt"]
 
     # -- connections -----------------------------------------------------------
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import abc
 
+import pytest
+
 from fluke._dir import Dir
 from fluke._file import File
 from fluke._queue import Queue
@@ -46,6 +48,14 @@ class StorageTarget(abc.ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release whatever the target holds."""
+
+    def symlink(self, path: str, target: str) -> None:
+        """Create symbolic link ``path`` pointing at ``target`` (kept as given).
+
+        Backends with symbolic links (local disk, SFTP) override it; the
+        default skips the calling test.
+        """
+        pytest.skip("this backend has no symbolic links")
 
 
 class QueueTarget(abc.ABC):

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fluke.backend import Checksum, StorageBackend
-from fluke.exceptions import TransferError
+from fluke.exceptions import SourceChangedError, TransferError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._plan import FileTask, PartTask, split
 from fluke.transfer._retry import RetryPolicy, with_retries
@@ -60,26 +60,39 @@ def part_size_for(size: int, dst: StorageBackend, requested: int | None) -> int:
 def copy_server_side(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
-    """Copy inside one service: no bytes through this process."""
+    """Copy inside one service: no bytes through this process.
+
+    The copy is conditional on the source still being the version that was
+    listed, so the service refuses it rather than copy something else. A
+    failed check afterwards is reported and deletes nothing: with the
+    condition in place, it can only mean the service misbehaved.
+    """
     copied = retrying(
         ctx,
         (src, dst),
         task.source_uri,
         lambda: src.copy_within(
-            task.source, dst, task.destination, metadata=task.metadata, size=task.size
+            task.source,
+            dst,
+            task.destination,
+            metadata=task.metadata,
+            size=task.size,
+            version=task.source_version,
+            overwrite=task.overwrite,
+            mtime=task.source_mtime,
         ),
     )
     expected = task.source_checksum
     if copied is not None and expected is not None and copied.algorithm == expected.algorithm:
         if copied.value != expected.value:  # verified by the answer: no request needed
-            dst.delete(task.destination)
-            raise TransferError(f"{task.destination_uri}: {copied.algorithm} mismatch after copy")
+            raise TransferError(
+                f"{task.destination_uri}: {copied.algorithm} differs from the source's "
+                "after a server-side copy (left in place for inspection)"
+            )
         ctx.add_progress(task.size)
         return
     entry = retrying(ctx, (dst,), task.destination_uri, lambda: dst.stat(task.destination))
     if entry is None or entry.size != task.size:
-        if entry is not None:
-            dst.delete(task.destination)
         found = None if entry is None else entry.size
         raise TransferError(f"{task.destination_uri}: expected {task.size} bytes, copy has {found}")
     ctx.add_progress(task.size)
@@ -95,6 +108,7 @@ def copy_streamed(
 def _stream_once(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
+    """One streamed copy: everything is checked before the commit makes it visible."""
     chunk = ctx.chunk_size or DEFAULT_PART
     native = dst.capabilities.native_checksum
     digest = StreamDigest.for_algorithm(native)
@@ -103,10 +117,15 @@ def _stream_once(
         source_sum = src.checksum(task.source)
     written = 0
     writer = dst.open_writer(
-        task.destination, metadata=task.metadata, part_size=ctx.chunk_size, size_hint=task.size
+        task.destination,
+        metadata=task.metadata,
+        part_size=ctx.chunk_size,
+        size_hint=task.size,
+        overwrite=task.overwrite,
+        mtime=task.source_mtime,
     )
     try:
-        chunks = src.iter_chunks(task.source, chunk, task.size)
+        chunks = src.iter_chunks(task.source, chunk, task.size, version=task.source_version)
         while True:
             with ctx.budget.hold(chunk):
                 data = next(chunks, None)
@@ -118,14 +137,16 @@ def _stream_once(
             written += len(data)
             ctx.add_progress(len(data))
         if written != task.size:
-            raise TransferError(f"{task.source_uri}: expected {task.size} bytes, read {written}")
+            raise SourceChangedError(
+                task.source_uri, f"has {written} bytes, not the {task.size} listed"
+            )
         if (
             digest is not None
             and source_sum is not None
             and source_sum.algorithm == digest.algorithm
             and source_sum.value != digest.hexdigest()
         ):
-            raise TransferError(f"{task.source_uri}: content does not match its {native}")
+            raise SourceChangedError(task.source_uri, f"does not match its listed {native}")
     except BaseException:
         writer.abort()
         raise
@@ -140,16 +161,18 @@ def _check_destination(
     """Compare the destination's native checksum with what we sent.
 
     The checksum comes from the writer's commit when the service returned
-    one; otherwise it is asked for, for files big enough to be worth it.
+    one; otherwise it is asked for, for files big enough to be worth it. A
+    mismatch is reported but deletes nothing: the destination may have held
+    a file before this transfer, and a transfer never deletes one.
     """
     if stored is None and task.size >= VERIFY_BY_REQUEST_FROM:
         stored = dst.checksum(task.destination)
     if stored is None or stored.algorithm != digest.algorithm:
         return
     if stored.value != digest.hexdigest():
-        dst.delete(task.destination)
         raise TransferError(
-            f"{task.destination_uri}: {digest.algorithm} mismatch after upload; removed"
+            f"{task.destination_uri}: the stored {digest.algorithm} differs from the bytes "
+            "sent (left in place for inspection)"
         )
 
 
@@ -170,11 +193,13 @@ def copy_in_parts(
             what = f"{task.source_uri} part {part.number}/{len(parts)}"
 
             def once() -> None:
-                data = src.read_range(task.source, part.start, part.end)
+                data = src.read_range(
+                    task.source, part.start, part.end, version=task.source_version
+                )
                 if len(data) != length:
-                    raise TransferError(
-                        f"{task.source_uri}: expected {length} bytes at {part.start}, "
-                        f"read {len(data)} (did the source change?)"
+                    raise SourceChangedError(
+                        task.source_uri,
+                        f"gave {len(data)} bytes at {part.start}, not the {length} expected",
                     )
                 writer.write_part(part.number, part.start, data)
 
@@ -192,7 +217,9 @@ def copy_in_parts(
                 raise future.exception()  # type: ignore[misc]
         entry = retrying(ctx, (src,), task.source_uri, lambda: src.stat(task.source))
         if entry is None or entry.size != task.size:
-            raise TransferError(f"{task.source_uri}: the source changed size during the copy")
+            raise SourceChangedError(task.source_uri, "changed size during the copy")
+        if task.source_version is not None and entry.version != task.source_version:
+            raise SourceChangedError(task.source_uri)
     except BaseException:
         writer.abort()
         raise

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from fluke import _paths
 from fluke._session import Session
-from fluke.backend import Checksum, Entry
-from fluke.exceptions import OverwriteError
+from fluke.backend import Checksum, Entry, StorageBackend
+from fluke.exceptions import InvalidChunkSizeError, InvalidPathError, OverwriteError, TransferError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import (
     CopyContext,
@@ -24,6 +24,7 @@ from fluke.transfer._copy import (
     part_size_for,
     retrying,
 )
+from fluke.transfer._identity import Side, is_identical
 from fluke.transfer._plan import FileTask
 from fluke.transfer._report import FileOutcome, TransferReport
 from fluke.transfer._retry import RetryPolicy, with_retries
@@ -40,13 +41,26 @@ ProgressCallback = Callable[[FileOutcome], None]
 
 @dataclass
 class TransferSource:
-    """One file to copy: its session, full path, and path relative to the copy root."""
+    """One file to copy: its session, full path, and path relative to the copy root.
+
+    ``size``, ``checksum``, ``version`` and ``mtime`` are what the listing said
+    (``None``: the engine asks the backend).
+    """
 
     session: Session
     path: str
     relative: str
     size: int | None = None
     checksum: Checksum | None = None
+    version: str | None = None
+    mtime: float | None = None
+
+    @classmethod
+    def from_entry(cls, session: Session, entry: Entry, relative: str) -> TransferSource:
+        """The source described by a listing ``entry``."""
+        return cls(
+            session, entry.path, relative, entry.size, entry.checksum, entry.version, entry.mtime
+        )
 
 
 @dataclass
@@ -84,50 +98,46 @@ class _Progress:
 Lookup = Callable[[str], "Entry | None"]
 
 
-def _same_content(
-    src: TransferSource, entry: Entry | None, dst_session: Session, size: int
-) -> bool:
-    if entry is None or entry.is_dir or entry.size != size:
-        return False
-    src_sum = src.checksum or src.session.backend.checksum(src.path)
-    dst_sum = entry.checksum or dst_session.backend.checksum(entry.path)
-    if src_sum is None or dst_sum is None or src_sum.algorithm != dst_sum.algorithm:
-        return True  # same size and no common checksum: treat as identical
-    return src_sum.value == dst_sum.value
-
-
 def _metadata_for(src: TransferSource) -> dict[str, str]:
     local = src.session.local_metadata(src.path)
     return dict(local) if local else src.session.real_metadata(src.path)
 
 
 def _copy_one(
-    src: TransferSource, dst: Dir, opts: _Options, ctx: CopyContext, lookup: Lookup
+    src: TransferSource, dst_path: str, dst: Dir, opts: _Options, ctx: CopyContext, lookup: Lookup
 ) -> FileOutcome:
     started = time.monotonic()
     src_backend = src.session.backend
     dst_session: Session = dst._session
     dst_backend = dst_session.backend
     source_uri = src_backend.uri(src.path)
-    try:
-        dst_path = _paths.join_relative(dst.get_path(), src.relative)
-    except Exception as error:
-        return FileOutcome(source_uri, src.relative, "failed", error=error)
     destination_uri = dst_backend.uri(dst_path)
+    if same_location(src_backend, src.path, dst_backend, dst_path):
+        error = InvalidPathError(source_uri, "is both the source and the destination")
+        return FileOutcome(source_uri, destination_uri, "failed", error=error)
 
-    def inspect() -> tuple[int, Entry | None, bool]:
-        """Size, what is at the destination, and whether it is identical (requests)."""
-        size = src.size
-        if size is None:
+    def inspect() -> tuple[TransferSource, Entry | None, bool]:
+        """The source as it is now, what is at the destination, whether identical."""
+        known = src
+        if src.size is None:
             entry = src.session.stat(src.path)
-            size = entry.size if entry is not None else 0
+            if entry is None or entry.is_dir:
+                raise InvalidPathError(source_uri)
+            known = TransferSource.from_entry(src.session, entry, src.relative)
+        size = known.size or 0
         existing = lookup(dst_path) if opts.skip_identical or not opts.overwrite else None
-        same = opts.skip_identical and _same_content(src, existing, dst_session, size)
-        return size, existing, same
+        same = opts.skip_identical and is_identical(
+            Side(src_backend, src.path, known.mtime, known.checksum),
+            Side(dst_backend, dst_path, *_times_and_sum(existing)),
+            size,
+            existing,
+        )
+        return known, existing, same
 
     try:
         # these requests fail transiently like the copy itself: retry them alike
-        size, existing, same = retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
+        known, existing, same = retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
+        size = known.size or 0
         if same:
             return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
         if not opts.overwrite and existing is not None:
@@ -140,7 +150,16 @@ def _copy_one(
             else None
         )
         task = FileTask(
-            src.path, dst_path, source_uri, destination_uri, size, metadata, src.checksum
+            src.path,
+            dst_path,
+            source_uri,
+            destination_uri,
+            size,
+            metadata,
+            known.checksum,
+            known.version,
+            known.mtime,
+            opts.overwrite,
         )
         _run(task, src_backend, dst_backend, ctx, opts)
         dst_session.purge()
@@ -154,6 +173,19 @@ def _copy_one(
         )
 
 
+def _times_and_sum(entry: Entry | None) -> tuple[float | None, Checksum | None]:
+    return (None, None) if entry is None else (entry.mtime, entry.checksum)
+
+
+def same_location(
+    first: StorageBackend, first_path: str, second: StorageBackend, second_path: str
+) -> bool:
+    """Whether two backend paths name the same place (same kind of backend and URI)."""
+    return type(first) is type(second) and first.uri(first_path).rstrip(_paths.SEP) == second.uri(
+        second_path
+    ).rstrip(_paths.SEP)
+
+
 def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -> None:
     """Pick the cheapest correct way to copy ``task`` and do it."""
     domain = src.copy_domain()
@@ -164,13 +196,54 @@ def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -
     part_size = part_size_for(task.size, dst, opts.chunk_size)
     if task.size >= 2 * part_size:
         writer = dst.open_part_writer(
-            task.destination, size=task.size, part_size=part_size, metadata=task.metadata
+            task.destination,
+            size=task.size,
+            part_size=part_size,
+            metadata=task.metadata,
+            overwrite=task.overwrite,
+            mtime=task.source_mtime,
         )
         if writer is not None:
             logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
             copy_in_parts(task, src, dst, ctx, part_size, writer)
             return
     copy_streamed(task, src, dst, ctx)
+
+
+def _plan_destinations(
+    items: list[TransferSource], dst: Dir
+) -> tuple[list[tuple[TransferSource, str]], list[FileOutcome]]:
+    """Each source's destination path; sources that cannot have one fail by name.
+
+    Refused: relative paths that escape ``dst``, and *collisions*: two
+    sources that would land on the same destination path (``a/../x`` and
+    ``x``), which both fail rather than one silently replacing the other.
+    """
+    planned: list[tuple[TransferSource, str]] = []
+    failed: list[FileOutcome] = []
+    by_destination: dict[str, list[TransferSource]] = {}
+    backend = dst._session.backend
+    for item in items:
+        try:
+            path = _paths.join_relative(dst.get_path(), item.relative)
+        except Exception as unsafe:
+            uri = item.session.backend.uri(item.path)
+            failed.append(FileOutcome(uri, item.relative, "failed", error=unsafe))
+            continue
+        by_destination.setdefault(path, []).append(item)
+    for path, sources in by_destination.items():
+        if len(sources) == 1:
+            planned.append((sources[0], path))
+            continue
+        uris = [source.session.backend.uri(source.path) for source in sources]
+        for uri in uris:
+            others = ", ".join(repr(other) for other in uris if other != uri)
+            collision = TransferError(
+                f"{uri} and {others} would both be copied to {backend.uri(path)!r}; "
+                "neither was copied"
+            )
+            failed.append(FileOutcome(uri, backend.uri(path), "failed", error=collision))
+    return planned, failed
 
 
 #: From this many files on, the destination is listed once instead of one stat per file.
@@ -218,12 +291,14 @@ def transfer(
     :param max_workers: files (and parts) in flight at once (default: what
         both backends find sensible, at most 16).
     :param skip_identical: leave files already identical at the destination
-        (same size and, where both ends have one, same checksum).
+        (see :mod:`fluke.transfer._identity` for how identity is decided;
+        the same size alone never is).
     :param dry_run: return the plan without moving bytes.
     :param callback: called with each file's outcome as it completes.
     :param memory_budget: most bytes buffered at once across all workers.
     :param retry: how transient errors are retried (default: 5 tries).
-    :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
+    :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``, or it
+        exceeds ``memory_budget``.
     """
     from fluke._dir import Dir
 
@@ -231,6 +306,10 @@ def transfer(
         raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
     if chunk_size is not None:
         dst._session.backend.validate_part_size(chunk_size)
+        if chunk_size > memory_budget:
+            raise InvalidChunkSizeError(
+                chunk_size, f"must not exceed the memory budget of {memory_budget} bytes"
+            )
     if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
         raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
     opts = _Options(overwrite, include_metadata, chunk_size, skip_identical, dry_run)
@@ -255,10 +334,12 @@ def transfer(
                 progress.add,
                 chunk_size,
             )
-            lookup = _destination_lookup(dst, len(items), opts, ctx.retry)
-            for outcome in file_pool.map(
-                lambda item: _copy_one(item, dst, opts, ctx, lookup), items
-            ):
+            planned, refused = _plan_destinations(items, dst)
+            lookup = _destination_lookup(dst, len(planned), opts, ctx.retry)
+            outcomes = file_pool.map(
+                lambda pair: _copy_one(pair[0], pair[1], dst, opts, ctx, lookup), planned
+            )
+            for outcome in [*refused, *outcomes]:
                 report.outcomes.append(outcome)
                 if callback is not None:
                     callback(outcome)

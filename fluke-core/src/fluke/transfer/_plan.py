@@ -22,6 +22,12 @@ class FileTask:
     :param size: the size the source had when planned.
     :param metadata: user metadata to set on the copy (``None``: none).
     :param source_checksum: the source's native checksum, when its listing had one.
+    :param source_version: the source's :attr:`~fluke.backend.Entry.version`
+        when planned: every read and server-side copy is conditional on it.
+    :param source_mtime: the source's modification time (kept by
+        destinations that preserve times).
+    :param overwrite: whether the commit may replace an existing file; when
+        false the commit itself is conditional on the destination being absent.
     """
 
     source: str
@@ -31,6 +37,9 @@ class FileTask:
     size: int
     metadata: dict[str, str] | None = None
     source_checksum: Checksum | None = None
+    source_version: str | None = None
+    source_mtime: float | None = None
+    overwrite: bool = False
 
 
 @dataclass(frozen=True)
