@@ -15,7 +15,14 @@ from azure.core.exceptions import (
 from fluke.exceptions import FlukeError
 from fluke_azure._redact import redact
 
-__all__ = ["AzureStorageError", "QueueNotFoundError", "error_code", "translated"]
+__all__ = [
+    "AzureStorageError",
+    "QueueNotFoundError",
+    "error_code",
+    "is_destination_condition_failure",
+    "is_source_condition_failure",
+    "translated",
+]
 
 
 class AzureStorageError(FlukeError, RuntimeError):
@@ -65,6 +72,31 @@ def error_code(error: BaseException) -> str | None:
         if value:
             return str(value)
     return None
+
+
+#: Error codes of a refused ``If-Match`` / ``If-None-Match`` on the target itself
+#: (the SDK reports an ``overwrite=False`` upload's 412 as ``BlobAlreadyExists``).
+DESTINATION_CONDITION_CODES = frozenset({"ConditionNotMet", "BlobAlreadyExists"})
+#: Error codes of a refused ``x-ms-source-if-*`` condition of a copy.
+SOURCE_CONDITION_CODES = frozenset({"SourceConditionNotMet"})
+
+
+def _status(error: BaseException) -> int | None:
+    status = getattr(error, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def is_source_condition_failure(error: BaseException) -> bool:
+    """Whether the service refused a copy's source condition (``SourceConditionNotMet``)."""
+    return error_code(error) in SOURCE_CONDITION_CODES
+
+
+def is_destination_condition_failure(error: BaseException) -> bool:
+    """Whether the service refused a request's own condition (412, or an existing blob)."""
+    code = error_code(error)
+    if code in SOURCE_CONDITION_CODES:
+        return False
+    return code in DESTINATION_CONDITION_CODES or _status(error) == 412
 
 
 def convert(error: AzureError, what: str, secrets: Iterable[str | None] = ()) -> AzureStorageError:

@@ -8,6 +8,12 @@ becomes the blob only when :meth:`BlockBlobWriter.commit` calls
 Azure garbage-collects uncommitted blocks (after a week at most), and an
 existing blob of that name is left untouched.
 
+A writer opened with ``overwrite=False`` commits with ``If-None-Match: *``
+(on the Put Blob and on ``commit_block_list``): when a blob exists by then,
+the service refuses the commit atomically, the existing blob is untouched,
+the staged blocks simply expire, and :class:`~fluke.exceptions.OverwriteError`
+is raised.
+
 The MD5 of the whole content is computed on the way and stored as the blob's
 ``Content-MD5``, so every blob Fluke writes has a native checksum.
 """
@@ -20,13 +26,15 @@ import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from azure.core import MatchConditions
 from azure.core.exceptions import AzureError
 from azure.storage.blob import BlobBlock, BlockState, ContentSettings
 
 from fluke.backend import Checksum, PartWriter, Writer
-from fluke_azure._errors import convert
+from fluke.exceptions import OverwriteError
+from fluke_azure._errors import convert, is_destination_condition_failure
 
 if TYPE_CHECKING:
     from azure.storage.blob import BlobClient
@@ -52,6 +60,21 @@ def choose_block_size(part_size: int | None, size_hint: int | None) -> int:
     return -(-needed // MIB) * MIB
 
 
+def commit_conditions(overwrite: bool) -> dict[str, Any]:
+    """Keyword arguments making ``commit_block_list`` conditional (``If-None-Match: *``)."""
+    return {} if overwrite else {"match_condition": MatchConditions.IfMissing}
+
+
+def commit_error(
+    error: AzureError, uri: str, overwrite: bool, secrets: Iterable[str | None]
+) -> Exception:
+    """The error for a failed commit: :class:`OverwriteError` when the condition refused it."""
+    if not overwrite and is_destination_condition_failure(error):
+        logger.debug("%s exists: commit refused, nothing replaced", uri)
+        return OverwriteError(uri)
+    return convert(error, f"Writing {uri}", secrets)
+
+
 class BlockBlobWriter(Writer):
     """One streaming write to a block blob (thread-safe for a single writer).
 
@@ -61,6 +84,7 @@ class BlockBlobWriter(Writer):
     :param block_size: bytes per staged block.
     :param max_concurrency: blocks uploaded at once.
     :param secrets: values to mask in error messages.
+    :param overwrite: ``False``: commit only if no blob exists by then.
     """
 
     def __init__(
@@ -72,6 +96,7 @@ class BlockBlobWriter(Writer):
         block_size: int,
         max_concurrency: int,
         secrets: Iterable[str | None] = (),
+        overwrite: bool = True,
     ) -> None:
         self._blob = blob
         self._uri = uri
@@ -79,6 +104,7 @@ class BlockBlobWriter(Writer):
         self._block_size = block_size
         self._max_concurrency = max(1, max_concurrency)
         self._secrets = tuple(secrets)
+        self._overwrite = overwrite
         self._buffer = bytearray()
         self._md5 = hashlib.md5()  # noqa: S324 - Content-MD5 is what Azure stores
         self._prefix = uuid.uuid4().hex[:16]
@@ -126,7 +152,7 @@ class BlockBlobWriter(Writer):
                 result = self._blob.upload_blob(
                     data,
                     length=len(data),
-                    overwrite=True,
+                    overwrite=self._overwrite,
                     metadata=self._metadata,
                     content_settings=ContentSettings(
                         content_type="application/octet-stream",
@@ -146,11 +172,14 @@ class BlockBlobWriter(Writer):
                 ]
                 settings = ContentSettings(content_type="application/octet-stream", content_md5=md5)
                 self._blob.commit_block_list(
-                    blocks, content_settings=settings, metadata=self._metadata
+                    blocks,
+                    content_settings=settings,
+                    metadata=self._metadata,
+                    **commit_conditions(self._overwrite),
                 )
         except AzureError as error:
             self._discard()
-            raise convert(error, f"Writing {self._uri}", self._secrets) from None
+            raise commit_error(error, self._uri, self._overwrite, self._secrets) from None
         except BaseException:
             self._discard()
             raise
@@ -233,7 +262,8 @@ class BlockPartWriter(PartWriter):
     Used by the transfer engine for large files. Block ids are
     ``<writer id>-<part number>``, so a retried part replaces its block.
     Nothing is visible before :meth:`commit`; :meth:`abort` never commits.
-    No Content-MD5 is stored (parts arrive out of order).
+    No Content-MD5 is stored (parts arrive out of order). With
+    ``overwrite=False`` the commit carries ``If-None-Match: *``.
     """
 
     def __init__(
@@ -243,11 +273,13 @@ class BlockPartWriter(PartWriter):
         uri: str,
         metadata: Mapping[str, str] | None,
         secrets: Iterable[str | None] = (),
+        overwrite: bool = True,
     ) -> None:
         self._blob = blob
         self._uri = uri
         self._metadata = dict(metadata) if metadata else None
         self._secrets = tuple(secrets)
+        self._overwrite = overwrite
         self._prefix = uuid.uuid4().hex[:16]
         self._numbers: set[int] = set()
         self._lock = threading.Lock()
@@ -280,9 +312,10 @@ class BlockPartWriter(PartWriter):
                 blocks,
                 content_settings=ContentSettings(content_type="application/octet-stream"),
                 metadata=self._metadata,
+                **commit_conditions(self._overwrite),
             )
         except AzureError as error:
-            raise convert(error, f"Writing {self._uri}", self._secrets) from None
+            raise commit_error(error, self._uri, self._overwrite, self._secrets) from None
         return None
 
     def abort(self) -> None:

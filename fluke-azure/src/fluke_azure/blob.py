@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from azure.core import MatchConditions
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.storage.blob import BlobPrefix, BlobProperties
 
@@ -29,8 +30,20 @@ from fluke.backend import (
     StorageCapabilities,
     Writer,
 )
-from fluke.exceptions import ContainerNotFoundError, FlukeError, InvalidPathError
-from fluke_azure._errors import AzureStorageError, convert, error_code
+from fluke.exceptions import (
+    ContainerNotFoundError,
+    FlukeError,
+    InvalidPathError,
+    OverwriteError,
+    SourceChangedError,
+)
+from fluke_azure._errors import (
+    AzureStorageError,
+    convert,
+    error_code,
+    is_destination_condition_failure,
+    is_source_condition_failure,
+)
 from fluke_azure._writer import MIB, BlockBlobWriter, BlockPartWriter, choose_block_size
 
 if TYPE_CHECKING:
@@ -123,7 +136,28 @@ def _file_entry(properties: BlobProperties) -> Entry:
         int(properties.size or 0),
         _mtime(properties),
         _checksum(properties),
+        _etag(properties),
     )
+
+
+def _etag(properties: BlobProperties) -> str | None:
+    """The blob's ETag, the entry's ``version``, always in its quoted header form.
+
+    Get Blob Properties answers ``"0x8D..."`` (the header), List Blobs
+    ``0x8D...`` (XML); both name the same version.
+    """
+    etag = properties.etag
+    if not etag:
+        return None
+    text = str(etag)
+    return text if text.startswith(('"', "W/")) else f'"{text}"'
+
+
+def _read_conditions(version: str | None) -> dict[str, Any]:
+    """``If-Match: <version>`` keyword arguments for a download (none without a version)."""
+    if version is None:
+        return {}
+    return {"etag": version, "match_condition": MatchConditions.IfNotModified}
 
 
 def rechunk(pieces: Iterator[bytes], chunk_size: int) -> Iterator[bytes]:
@@ -308,21 +342,58 @@ class AzureBlobBackend(StorageBackend):
 
     # -- reading -----------------------------------------------------------
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` with one ranged GET."""
-        with self._calling(f"Reading {self.uri(path)}", path):
+    @contextmanager
+    def _reading(self, path: str, version: str | None) -> Iterator[None]:
+        """:meth:`_calling` for reads: a failed ``If-Match`` is a changed source.
+
+        A 412 means the blob no longer has ``version`` (or, without one,
+        changed between the chunks of one download, which the SDK pins to
+        the first answer's ETag). When a version was given, a blob that has
+        vanished changed too.
+        """
+        what = f"Reading {self.uri(path)}"
+        try:
+            with self._calling(what, path):
+                try:
+                    yield
+                except ResourceNotFoundError as error:
+                    if version is not None and error_code(error) in (None, "BlobNotFound"):
+                        raise SourceChangedError(self.uri(path), "has vanished") from None
+                    raise
+                except AzureError as error:
+                    if is_source_condition_failure(error) or is_destination_condition_failure(
+                        error
+                    ):
+                        raise SourceChangedError(self.uri(path)) from None
+                    raise
+        except SourceChangedError:
+            logger.debug("%s: the source changed", what)
+            raise
+
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        """Bytes ``[start, end)`` with one ranged GET (``If-Match: version`` when given)."""
+        with self._reading(path, version):
             blob = self._container().get_blob_client(path)
             length = end - start
             parallel = max(1, min(READ_CONCURRENCY, -(-length // (4 * MIB))))
-            downloader = blob.download_blob(offset=start, length=length, max_concurrency=parallel)
+            downloader = blob.download_blob(
+                offset=start, length=length, max_concurrency=parallel, **_read_conditions(version)
+            )
             data: bytes = downloader.readall()
             return data
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
-        """One streaming download (consistent by ETag), re-cut to ``chunk_size``."""
-        with self._calling(f"Reading {self.uri(path)}", path):
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        """One streaming download (consistent by ETag), re-cut to ``chunk_size``.
+
+        With ``version``, the first request already carries ``If-Match``; the
+        SDK pins every later chunk to the ETag of the first answer, so a blob
+        replaced mid-stream fails with :class:`SourceChangedError` either way.
+        """
+        with self._reading(path, version):
             blob = self._container().get_blob_client(path)
-            downloader = blob.download_blob(max_concurrency=1)
+            downloader = blob.download_blob(max_concurrency=1, **_read_conditions(version))
             yield from rechunk(downloader.chunks(), chunk_size)
 
     # -- writing -----------------------------------------------------------
@@ -334,8 +405,15 @@ class AzureBlobBackend(StorageBackend):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
-        """A block-blob writer; nothing is visible before ``commit``."""
+        """A block-blob writer; nothing is visible before ``commit``.
+
+        With ``overwrite=False`` the commit carries ``If-None-Match: *``, so
+        the service refuses it (:class:`OverwriteError`) when the blob exists
+        by then. ``mtime`` is ignored: Azure sets ``Last-Modified`` itself.
+        """
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
@@ -346,6 +424,7 @@ class AzureBlobBackend(StorageBackend):
             block_size=choose_block_size(part_size, size_hint),
             max_concurrency=WRITER_CONCURRENCY,
             secrets=self.auth.secrets(),
+            overwrite=overwrite,
         )
 
     def open_part_writer(
@@ -355,8 +434,13 @@ class AzureBlobBackend(StorageBackend):
         size: int,
         part_size: int,
         metadata: Mapping[str, str] | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> PartWriter | None:
-        """Blocks staged concurrently, committed in order at the end."""
+        """Blocks staged concurrently, committed in order at the end.
+
+        ``overwrite`` and ``mtime`` are as for :meth:`open_writer`.
+        """
         checked = check_metadata(metadata, path)
         if not path or path.endswith(SEP):
             raise InvalidPathError(path, "is not a file path")
@@ -365,6 +449,7 @@ class AzureBlobBackend(StorageBackend):
             uri=self.uri(path),
             metadata=checked,
             secrets=self.auth.secrets(),
+            overwrite=overwrite,
         )
 
     def is_transient(self, error: BaseException) -> bool:
@@ -434,6 +519,9 @@ class AzureBlobBackend(StorageBackend):
         *,
         metadata: Mapping[str, str] | None = None,
         size: int | None = None,
+        version: str | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Checksum | None:
         """Copy inside the account with ``start_copy_from_url``, waiting for it.
 
@@ -441,6 +529,13 @@ class AzureBlobBackend(StorageBackend):
         streamed copy). The source is read through a short-lived read SAS
         (shared key), the auth's SAS token, or a user delegation SAS (Entra
         ID credentials).
+
+        The service checks the conditions before it copies anything:
+        ``version`` becomes the source's ``x-ms-source-if-match``
+        (:class:`SourceChangedError` when the source no longer has it) and
+        ``overwrite=False`` the destination's ``If-None-Match: *``
+        (:class:`OverwriteError` when the destination exists). Nothing is
+        ever deleted here. ``mtime`` is ignored (object store).
         """
         if not isinstance(dst, AzureBlobBackend):
             raise TypeError(f"cannot copy server-side to {type(dst).__name__}")
@@ -450,8 +545,18 @@ class AzureBlobBackend(StorageBackend):
         source_url = source.url + ("?" + sas if sas else "")
         target = dst._container().get_blob_client(dst_path)
         what = f"Copying {self.uri(src_path)} to {dst.uri(dst_path)}"
+        conditions: dict[str, Any] = {}
+        if version is not None:
+            conditions["source_etag"] = version
+            conditions["source_match_condition"] = MatchConditions.IfNotModified
+        if not overwrite:
+            conditions["match_condition"] = MatchConditions.IfMissing
         with dst._calling(what):
-            started = target.start_copy_from_url(source_url, metadata=checked)
+            try:
+                started = target.start_copy_from_url(source_url, metadata=checked, **conditions)
+            except AzureError as error:
+                self._raise_copy_refusal(error, src_path, dst, dst_path, version, overwrite)
+                raise
             status = str(started.get("copy_status") or "pending")
             delay = 0.05
             props: BlobProperties | None = None
@@ -465,11 +570,48 @@ class AzureBlobBackend(StorageBackend):
             if checked is None:
                 props = props or target.get_blob_properties()
                 if props.metadata:
-                    target.set_blob_metadata({}, etag=props.etag, match_condition=_if_match())
+                    target.set_blob_metadata(
+                        {}, etag=props.etag, match_condition=MatchConditions.IfNotModified
+                    )
         return None
 
+    def _raise_copy_refusal(
+        self,
+        error: AzureError,
+        src_path: str,
+        dst: AzureBlobBackend,
+        dst_path: str,
+        version: str | None,
+        overwrite: bool,
+    ) -> None:
+        """Raise the Fluke error for a copy the service refused on a condition.
 
-def _if_match() -> Any:
-    from azure.core import MatchConditions
+        Azure names a refused source condition ``SourceConditionNotMet``;
+        Azurite answers ``ConditionNotMet`` for both sides. With both
+        conditions set, such an ambiguous 412 is settled by the source's
+        current ETag (a read; nothing is written either way).
+        """
+        src_uri, dst_uri = self.uri(src_path), dst.uri(dst_path)
+        if version is not None:
+            if is_source_condition_failure(error):
+                raise SourceChangedError(src_uri) from None
+            if isinstance(error, ResourceNotFoundError) and error_code(error) in (
+                None,
+                "BlobNotFound",
+                "CannotVerifyCopySource",
+            ):
+                raise SourceChangedError(src_uri, "has vanished") from None
+        if not is_destination_condition_failure(error):
+            return
+        if version is None:
+            if not overwrite:
+                raise OverwriteError(dst_uri) from None
+            return
+        if overwrite or self._current_version(src_path) != version:
+            raise SourceChangedError(src_uri) from None
+        raise OverwriteError(dst_uri) from None
 
-    return MatchConditions.IfNotModified
+    def _current_version(self, path: str) -> str | None:
+        """The blob's ETag now (``None`` when it is gone)."""
+        props = self._properties(path)
+        return _etag(props) if props is not None else None
