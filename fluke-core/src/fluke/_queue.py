@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterator
 from types import TracebackType
 from typing import TypeVar
 
 from fluke.backend import QueueBackend, ReceivedMessage
-from fluke.exceptions import MessageTooLargeError
+from fluke.exceptions import InvalidMessageError, MessageTooLargeError
 
 logger = logging.getLogger("fluke.queues")
 
@@ -23,6 +24,25 @@ def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"{name} must be a positive int, not {value!r}")
     return value
+
+
+def check_text(message: str) -> None:
+    """Refuse a message that has no UTF-8 form (an unpaired surrogate).
+
+    On POSIX, command-line arguments and file names that are not UTF-8 reach
+    Python as such surrogates (``b"\\xff"`` becomes ``"\\udcff"``).
+    """
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = message[error.start]
+        if 0xDC80 <= ord(bad) <= 0xDCFF:
+            what = f"byte 0x{ord(bad) - 0xDC00:02x}, which is not UTF-8,"
+        else:
+            what = f"the unpaired surrogate {bad!r}"
+        raise InvalidMessageError(
+            message, f"contains {what} at index {error.start}; queue messages are UTF-8 text"
+        ) from None
 
 
 class Queue:
@@ -81,10 +101,13 @@ class Queue:
         """Send one string message; ``True`` if it was delivered.
 
         :raises TypeError: ``message`` is not a ``str`` (nothing is sent).
+        :raises InvalidMessageError: it is not valid Unicode text, e.g. a
+            non-UTF-8 byte smuggled in as a surrogate (nothing is sent).
         :raises MessageTooLargeError: it exceeds the queue's limit (nothing is sent).
         """
         if not isinstance(message, str):
             raise TypeError(f"message must be a str, not {type(message).__name__}")
+        check_text(message)
         limit = self._backend.max_message_bytes()
         if limit is not None:
             size = self._backend.encoded_size(message)
@@ -157,9 +180,12 @@ class Queue:
         if polling_frequency is not None and (
             isinstance(polling_frequency, bool)
             or not isinstance(polling_frequency, (int, float))
+            or not math.isfinite(polling_frequency)
             or polling_frequency < 0
         ):
-            raise ValueError(f"polling_frequency must be >= 0, not {polling_frequency!r}")
+            raise ValueError(
+                f"polling_frequency must be a finite number >= 0, not {polling_frequency!r}"
+            )
         return self._poll(num_messages, batch_size, polling_frequency, pre_delivery_delete)
 
     def _poll(

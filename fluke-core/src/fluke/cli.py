@@ -5,7 +5,10 @@ Every location is a URL (``s3://bucket/prefix``, ``az://container/path``,
 local path. Exit status: 0 when everything succeeded, 1 when an operation
 failed, 2 for bad input, 3 when some files of a transfer failed and others
 did not. Errors are one line on stderr, never a traceback, and never contain
-a secret given on the command line or in the environment.
+a secret Fluke holds (credentials from the environment, URL passwords, SAS
+signatures); data (file names, listings, message bodies) is printed exactly.
+When the reader of stdout goes away (``fluke ls | head -1``) the command stops
+quietly with status 141, as coreutils do.
 """
 
 from __future__ import annotations
@@ -15,64 +18,124 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import click
 
 import fluke
 from fluke._dir import Dir
 from fluke._file import File
+from fluke._queue import check_text
 from fluke._urls import redact_url
-from fluke.exceptions import FlukeError
+from fluke.exceptions import FlukeError, InvalidFileError
+from fluke.local import LocalBackend
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
+#: What a shell reports for a command killed by SIGPIPE (128 + 13), as coreutils are.
+EXIT_BROKEN_PIPE = 141
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: Environment variables whose values are secrets, wherever they appear.
-SECRET_ENV = re.compile(r"(SECRET|PASSWORD|PASSPHRASE|TOKEN|KEY|CONNECTION_STRING|SAS)", re.I)
-_SECRET_IN_TEXT = re.compile(
-    r"((?:AccountKey|SharedAccessSignature|sig|password|secret)\s*[=:]\s*)([^;&\s'\"]+)", re.I
+#: Environment variables whose whole value is a credential Fluke's providers use.
+CREDENTIAL_ENV = (
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_ACCESS_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_PASSWORD",
 )
+#: Environment variables holding a connection string or URL with a secret inside.
+CONNECTION_ENV = ("AZURE_STORAGE_CONNECTION_STRING",)
+URL_ENV = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SQS")
+#: Shorter values are not masked: they are not credentials, and masking them
+#: would garble ordinary words in messages.
+MIN_SECRET_LENGTH = 8
+_SECRET_PARTS = re.compile(r"((?:AccountKey|SharedAccessSignature)=)([^;\s'\"]+)", re.I)
+_SAS_SIGNATURE = re.compile(r"([?&;]sig=)([^&;\s'\"]+)", re.I)
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@'\"]*:)([^@/\s'\"]+)(@)")
 
 
-class _Redactor:
-    """Hides every known secret value in text we print."""
+class Redactor:
+    """Hides the secrets Fluke holds in the diagnostics it prints.
 
-    def __init__(self) -> None:
-        self.secrets: set[str] = {
-            value
-            for name, value in os.environ.items()
-            if SECRET_ENV.search(name) and len(value) >= 4
-        }
+    Only error messages pass through it, never data (file names, listings,
+    message bodies). It hides the credentials Fluke's providers read from the
+    environment, the passwords and SAS signatures of the URLs it was given,
+    and anything shaped like a URL password, ``sig=`` or ``AccountKey=``.
+    """
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        env = os.environ if environ is None else environ
+        self.secrets: set[str] = set()
+        for name in CREDENTIAL_ENV:
+            self._add(env.get(name), MIN_SECRET_LENGTH)
+        for name in CONNECTION_ENV:
+            for part in (env.get(name) or "").split(";"):
+                key, _, value = part.partition("=")
+                if key.strip().lower() in ("accountkey", "sharedaccesssignature"):
+                    self._add(value.strip(), MIN_SECRET_LENGTH)
+        for name in URL_ENV:
+            if env.get(name):
+                self.learn_url(env[name])
+
+    def _add(self, value: str | None, minimum: int) -> None:
+        if value and len(value) >= minimum:
+            self.secrets.add(value)
 
     def learn_url(self, url: str) -> None:
-        password = _password_of(url)
-        if password:
-            self.secrets.add(password)
+        """Remember the password and SAS signature of ``url``, if it has them."""
+        if "://" not in url:
+            return  # a local path: nothing secret in it
+        try:
+            parts = urlsplit(url)
+            self._add(parts.password, 4)
+        except ValueError:
+            return
+        for signature in parse_qs(parts.query).get("sig", []):
+            self._add(signature, 4)
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
             text = text.replace(secret, "***")
-        return _SECRET_IN_TEXT.sub(r"\1***", text)
+        text = _URL_PASSWORD.sub(r"\1***\3", text)
+        text = _SAS_SIGNATURE.sub(r"\1***", text)
+        return _SECRET_PARTS.sub(r"\1***", text)
 
 
-def _password_of(url: str) -> str | None:
-    from urllib.parse import urlsplit
-
-    try:
-        return urlsplit(url).password
-    except ValueError:
-        return None
-
-
-REDACT = _Redactor()
+REDACT = Redactor()
 
 
 def _fail(message: str, status: int) -> NoReturn:
     click.echo(f"fluke: {REDACT(message)}", err=True)
     sys.exit(status)
+
+
+def _pipe_closed() -> NoReturn:
+    """Whoever read our output went away (``fluke ls | head -1``): stop quietly.
+
+    The recipe of Python's ``signal`` documentation: point stdout at
+    ``/dev/null`` so the final flush cannot fail again, then exit.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+@contextmanager
+def _stdout() -> Iterator[None]:
+    """Writes to stdout inside end the command quietly if the pipe is closed."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _pipe_closed()
 
 
 @contextmanager
@@ -92,12 +155,13 @@ def _errors() -> Iterator[None]:
 
 
 def _emit(as_json: bool, data: Any, lines: Iterable[str]) -> None:
-    """Print ``data`` as JSON, or ``lines`` as text; secrets redacted either way."""
-    if as_json:
-        click.echo(REDACT(json.dumps(data, indent=None, default=str)))
-    else:
-        for line in lines:
-            click.echo(REDACT(line))
+    """Print ``data`` as JSON, or ``lines`` as text, exactly: this is data, never redacted."""
+    with _stdout():
+        if as_json:
+            click.echo(json.dumps(data, indent=None, default=str))
+        else:
+            for line in lines:
+                click.echo(line)
 
 
 def _show_progress(quiet: bool) -> bool:
@@ -114,10 +178,17 @@ def _open_any(url: str) -> File | Dir:
     REDACT.learn_url(url)
     try:
         return fluke.file(url)
-    except FlukeError as error:
-        if type(error).__name__ != "InvalidFileError":
-            raise
+    except InvalidFileError:
+        pass
     return fluke.dir(url)
+
+
+def _local_link(node: File | Dir) -> str | None:
+    """The path of the local symbolic link ``node`` was opened through, if it was."""
+    if not isinstance(node._session.backend, LocalBackend):
+        return None
+    path = node.get_path().rstrip("/") or "/"
+    return path if os.path.islink(path) else None
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -157,7 +228,10 @@ def cat_command(url: str) -> None:
         with fluke.file(url) as file:
             out = sys.stdout.buffer
             for chunk in file.read_chunks(1024 * 1024):
-                out.write(chunk)
+                with _stdout():
+                    out.write(chunk)
+            with _stdout():
+                out.flush()
 
 
 @main.command("stat")
@@ -199,7 +273,7 @@ def du_command(url: str, as_json: bool) -> None:
                 "files": directory.count(recursively=True),
                 "bytes": directory.get_size(recursively=True),
             }
-        _emit(as_json, info, [f"{info['bytes']}\t{info['files']} files\t{url}"])
+        _emit(as_json, info, [f"{info['bytes']}\t{info['files']} files\t{redact_url(url)}"])
 
 
 @main.command("cp")
@@ -253,7 +327,9 @@ def cp_command(
                 "status": o.status,
                 "bytes": o.bytes,
                 "seconds": round(o.seconds, 3),
-                "error": None if o.error is None else f"{type(o.error).__name__}: {o.error}",
+                "error": None
+                if o.error is None
+                else REDACT(f"{type(o.error).__name__}: {o.error}"),
             }
             for o in report
         ]
@@ -274,12 +350,18 @@ def cp_command(
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before deleting many files.")
 @json_option
 def rm_command(url: str, recursive: bool, yes: bool, as_json: bool) -> None:
-    """Delete a file, or with -r every file below a directory."""
+    """Delete a file, or with -r every file below a directory.
+
+    A symbolic link is removed itself, never what it points to (as ``rm`` does).
+    """
     with _errors():
         node = _open_any(url)
         with node:
             backend = node._session.backend
-            if isinstance(node, File):
+            link = None if isinstance(node, File) else _local_link(node)
+            if link is not None:  # like coreutils: the link goes, its target stays
+                paths = [link]
+            elif isinstance(node, File):
                 paths = [node.get_path()]
             elif not recursive:
                 raise ValueError(f"{redact_url(url)} is a directory (use -r)")
@@ -292,7 +374,7 @@ def rm_command(url: str, recursive: bool, yes: bool, as_json: bool) -> None:
                     _fail(f"not deleting {len(paths)} files without --yes", EXIT_FAILED)
             for path in paths:
                 backend.delete(path)
-            if isinstance(node, Dir):
+            if isinstance(node, Dir) and link is None:
                 backend.remove_dir(node.get_path())
         _emit(as_json, {"deleted": paths}, [f"deleted {len(paths)} file(s)"])
 
@@ -314,6 +396,8 @@ def _queue(url: str) -> Any:
 def queue_push(url: str, messages: tuple[str, ...], as_json: bool) -> None:
     """Send MESSAGES (one message per argument)."""
     with _errors():
+        for message in messages:  # every message checked before the first is sent
+            check_text(message)
         with _queue(url) as queue:
             results = [queue.push(message, suppress_output=True) for message in messages]
         _emit(as_json, {"pushed": sum(results)}, [f"pushed {sum(results)}"])
@@ -356,12 +440,12 @@ def queue_poll(
                 polling_frequency=interval if follow else None,
             )
             for batch in batches:
-                if as_json:
-                    click.echo(json.dumps(batch))
-                else:
-                    for message in batch:
-                        click.echo(message)
-                sys.stdout.flush()
+                with _stdout():
+                    if as_json:
+                        click.echo(json.dumps(batch))
+                    else:
+                        for message in batch:
+                            click.echo(message)
 
 
 @queue_group.command("count")
@@ -381,7 +465,7 @@ def queue_count(url: str, as_json: bool) -> None:
 def queue_clear(url: str, yes: bool) -> None:
     """Delete every message."""
     with _errors():
-        if not yes and (not sys.stdin.isatty() or not click.confirm(f"Clear {url}?")):
+        if not yes and (not sys.stdin.isatty() or not click.confirm(f"Clear {redact_url(url)}?")):
             _fail("not clearing the queue without --yes", EXIT_FAILED)
         with _queue(url) as queue:
             queue.clear(suppress_output=True)

@@ -18,6 +18,7 @@ __all__ = [
     "InvalidChunkSizeError",
     "PluginError",
     "MessageTooLargeError",
+    "InvalidMessageError",
     "TransferError",
     "SourceChangedError",
     "UnsafePathError",
@@ -116,6 +117,14 @@ class MessageTooLargeError(FlukeError, ValueError):
         super().__init__(
             f"Message of {size} bytes exceeds the limit of {limit} bytes of queue {queue!r}."
         )
+
+
+class InvalidMessageError(FlukeError, ValueError):
+    """A queue message is not text a queue can carry (e.g. not valid UTF-8)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        shown = message if len(message) <= 60 else message[:57] + "..."
+        super().__init__(f"Message {shown!r} {reason}.")
 
 
 class TransferError(FlukeError, RuntimeError):

@@ -36,6 +36,14 @@ CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, id)
 _COLUMNS = frozenset({"id", "queue", "body", "visible_at", "receipt", "dequeue_count"})
 
 
+def _check_visibility_timeout(value: object) -> None:
+    """Refuse anything but a whole number of seconds >= 0 (``True`` is not one)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"visibility_timeout must be an int (seconds), not {value!r}")
+    if value < 0:
+        raise ValueError(f"visibility_timeout must be >= 0 seconds, not {value!r}")
+
+
 class LocalQueueBackend(QueueBackend):
     """One named queue inside a SQLite database file."""
 
@@ -44,6 +52,7 @@ class LocalQueueBackend(QueueBackend):
     def __init__(self, path: str, queue: str, visibility_timeout: int = 30) -> None:
         if not isinstance(queue, str) or not queue:
             raise ValueError(f"queue name must be a non-empty str, not {queue!r}")
+        _check_visibility_timeout(visibility_timeout)
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise InvalidPathError(path, "is not inside an existing directory")
@@ -185,6 +194,8 @@ class LocalQueue(Queue):
     :param queue: the queue's name; one file holds any number of queues.
     :param visibility_timeout: seconds a received message stays hidden
         before it is delivered again, unless deleted.
+    :raises TypeError: ``visibility_timeout`` is not an ``int`` (``bool`` is not one).
+    :raises ValueError: ``visibility_timeout`` is negative.
     """
 
     def __init__(self, path: str, queue: str, visibility_timeout: int = 30) -> None:

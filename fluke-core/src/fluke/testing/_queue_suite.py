@@ -97,3 +97,25 @@ class QueueSuite:
         with pytest.raises(ValueError, match="-1"):
             queue.poll(num_messages=-1)
         assert queue.count() == 0
+
+    # -- issue 17: bad input refused before anything is sent or received -----
+
+    def test_non_utf8_message_is_refused_before_sending(self, queue: Queue) -> None:
+        from fluke.exceptions import InvalidMessageError
+
+        undecodable = b"caf\xff".decode("utf-8", "surrogateescape")  # what argv gives
+        for message in (undecodable, "lone \ud800 surrogate"):
+            with pytest.raises(InvalidMessageError, match=r"0xff|\\ud800") as caught:
+                queue.push(message, suppress_output=True)
+            assert isinstance(caught.value, ValueError)
+            str(caught.value).encode("utf-8")  # the error itself is printable
+        assert queue.count() == 0 and queue.peek() == []
+
+    @pytest.mark.parametrize("frequency", [float("nan"), float("inf"), -1.0])
+    def test_bad_polling_frequency_is_refused_before_receiving(
+        self, queue: Queue, frequency: float
+    ) -> None:
+        self.fill(queue, 3)
+        with pytest.raises(ValueError, match=repr(frequency)):
+            queue.poll(polling_frequency=frequency)
+        assert queue.count() == 3  # nothing was received or deleted
