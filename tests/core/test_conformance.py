@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ class LocalTarget(StorageTarget):
 
     def full_path(self, path: str) -> str:
         return self.root + path
+
+    def symlink(self, path: str, target: str) -> None:
+        os.symlink(target, self.root + path)
 
 
 class LocalQueueTarget(QueueTarget):

@@ -105,6 +105,10 @@ class SFTPTarget(StorageTarget):
     def full_path(self, path: str) -> str:
         return self._area + path
 
+    def symlink(self, path: str, target: str) -> None:
+        """Create the link on the server's disk (the test sshd runs on this machine)."""
+        os.symlink(target, self.full_path(path))
+
 
 @pytest.fixture
 def auth_factory(sshd: SSHServer) -> Callable[..., RemoteAuth]:
