@@ -118,6 +118,24 @@ def test_iter_chunks_changed_mid_read_never_yields_the_last_chunk(
     assert backend.read_range(path, 0, 1, version=f"1600000000:{total}") == data[:1]
 
 
+@pytest.mark.parametrize("new_size", [0, 10, 100, 150])
+def test_small_reads_check_the_version_after_reading(
+    backend: SFTPBackend, area: str, new_size: int
+) -> None:
+    """Reads of one request skip the check before reading; the one after still holds."""
+    path = _file(area, "small.txt", b"s" * 100)
+    version = "1600000000:100"
+    assert backend.read_range(path, 0, 100, version=version) == b"s" * 100
+    assert list(backend.iter_chunks(path, 64, 100, version=version)) == [b"s" * 64, b"s" * 36]
+    _file(area, "small.txt", b"n" * new_size, mtime=1_600_000_001)  # shrunk, grown, touched
+    with pytest.raises(SourceChangedError):
+        backend.read_range(path, 0, 100, version=version)
+    with pytest.raises(SourceChangedError):
+        list(backend.iter_chunks(path, 64, 100, version=version))
+    with pytest.raises(SourceChangedError):
+        list(backend.iter_chunks(path, 64, version=version))
+
+
 # -- conditional commits -----------------------------------------------------------
 
 
