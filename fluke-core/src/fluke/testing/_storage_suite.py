@@ -372,7 +372,11 @@ class StorageSuite(SafetySuite):
         assert sub.get_metadata(base + "c.txt") == {"k": "v"}
 
     def test_symbolic_links_stay_inside_the_listed_dir(
-        self, tree: Dir, target: StorageTarget, local: LocalDir
+        self,
+        tree: Dir,
+        target: StorageTarget,
+        local: LocalDir,
+        caplog: pytest.LogCaptureFixture,
     ) -> None:
         target.symlink("sub/alias.txt", "c.txt")  # a file inside: listed as that file
         target.symlink("sub/leak.txt", "../a.txt")  # a file outside the listed dir
@@ -382,7 +386,10 @@ class StorageSuite(SafetySuite):
         target.symlink("sub/deeplink", "deeper")  # directories: never listed
         target.symlink("sub/up", "..")
         sub = tree.get_subdir("sub")
-        assert sub.get_contents() == ["alias.txt", "c.txt", "deeper/"]
+        with caplog.at_level("WARNING"):
+            assert sub.get_contents() == ["alias.txt", "c.txt", "deeper/"]
+        for skipped in ("leak.txt", "passwd", "dangling", "loop", "up"):
+            assert f"symbolic link {sub.get_path()}{skipped}:" in caplog.text
         expected = ["alias.txt", "c.txt", "deeper/d.txt"]
         assert sub.get_contents(recursively=True) == expected
         assert sub.count(recursively=True) == 3
