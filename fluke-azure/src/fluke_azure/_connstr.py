@@ -45,19 +45,36 @@ class ConnectionSettings:
 
 def _split(conn_string: str) -> dict[str, str]:
     settings: dict[str, str] = {}
-    for part in conn_string.strip().strip(";").split(";"):
+    parts = conn_string.strip().strip(";").split(";")
+    for number, part in enumerate(parts, 1):
         if not part.strip():
             continue
         key, sep, value = part.partition("=")
         if not sep or not key.strip():
+            # never quote the part: without its '=' it may well be a pasted key or SAS
             raise RedactedValueError(
                 "Malformed Azure connection string: every part must be Key=Value "
-                f"(offending key {key.strip()[:40]!r})."
+                f"(part {number} of {len(parts)} is not)."
             )
         settings[key.strip().lower()] = value.strip()
     if not settings:
         raise RedactedValueError("The Azure connection string is empty.")
     return settings
+
+
+def check_endpoint(name: str, url: str) -> str:
+    """``url`` unless it carries a user name or password (Azure takes none in URLs).
+
+    :raises RedactedValueError: it does; the message masks the user-info.
+    """
+    from fluke._urls import redact_url
+
+    if "@" in urlsplit(url).netloc:
+        raise RedactedValueError(
+            f"{name} {redact_url(url, keep_user=False)!r} has a user name or password; "
+            "Azure Storage endpoints take none (use a key, a SAS or a credential)."
+        )
+    return url
 
 
 def account_from_url(url: str) -> str:
@@ -84,7 +101,7 @@ def parse(conn_string: str) -> ConnectionSettings:
     settings = _split(conn_string)
     if settings.get("usedevelopmentstorage", "").lower() == "true":
         proxy = settings.get("developmentstorageproxyuri")
-        base = urlsplit(proxy) if proxy else None
+        base = urlsplit(check_endpoint("DevelopmentStorageProxyUri", proxy)) if proxy else None
         scheme = base.scheme if base else "http"
         host = base.hostname if base and base.hostname else "127.0.0.1"
         urls = {
@@ -101,7 +118,7 @@ def parse(conn_string: str) -> ConnectionSettings:
     for service in ("blob", "queue"):
         explicit = settings.get(f"{service}endpoint")
         if explicit:
-            urls[service] = explicit.rstrip("/")
+            urls[service] = check_endpoint(f"{service.capitalize()}Endpoint", explicit.rstrip("/"))
         elif name:
             urls[service] = f"{protocol}://{name}.{service}.{suffix}"
         else:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import SplitResult, unquote
 
+from fluke._urls import redact_url, reject_userinfo
 from fluke.exceptions import InvalidPathError
 
 __all__ = ["open_blob", "open_queue"]
@@ -49,12 +50,19 @@ def open_blob(
     """``abfss://container@account.dfs.core.windows.net/key`` or ``az://container/key``."""
     from fluke_azure.storage import AzureBlobDir, AzureBlobFile
 
-    url = parts.geturl()
+    url = redact_url(parts.geturl())
     if parts.scheme.lower() in ("abfs", "abfss"):
+        if parts.password is not None:
+            raise InvalidPathError(
+                redact_url(parts.geturl(), keep_user=False),
+                f"has a password; {parts.scheme}:// URLs take container@account, "
+                "and credentials come from auth= or the environment",
+            )
         container = unquote(parts.username or "")
         host = parts.hostname or ""
         account = host.split(".", 1)[0] if host else None
     else:
+        reject_userinfo(parts, "az://container/key")
         container, account = parts.netloc, None
     if not container:
         raise InvalidPathError(url, "names no container")
@@ -75,7 +83,8 @@ def open_queue(
     """``azq://queue-name`` (or ``azure-queue://queue-name``)."""
     from fluke_azure.queue import AzureStorageQueue
 
-    url = parts.geturl()
+    url = redact_url(parts.geturl())
+    reject_userinfo(parts, "azq://queue-name")
     if kind != "queue":
         raise InvalidPathError(url, "is a queue URL, not storage")
     name = parts.netloc or unquote(parts.path).strip("/")

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from fluke._urls import redact_url
 from fluke_azure import _connstr
 from fluke_azure._redact import RedactedValueError, install_log_filter, redact
 
@@ -54,10 +55,17 @@ def _check_str(name: str, value: object) -> str:
 def _service_url(name: str, url: object) -> str:
     """``url`` without query or trailing ``/``; it must be http(s)."""
     text = _check_str(name, url)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - validates the port
+    except ValueError:
+        shown = redact(redact_url(text, keep_user=False))
+        raise RedactedValueError(f"{name} {shown!r} is a malformed URL.") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        shown = redact(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        shown = redact(redact_url(bare, keep_user=False))
         raise RedactedValueError(f"{name} {shown!r} is not an http(s) URL of a storage service.")
+    _connstr.check_endpoint(name, text)
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
