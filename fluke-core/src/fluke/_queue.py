@@ -115,8 +115,14 @@ class Queue:
                 raise MessageTooLargeError(size, limit, self.get_name())
         try:
             self._backend.send(message)
-        except Exception:
-            logger.exception("pushing a message to queue %r failed", self.get_name())
+        except Exception as error:
+            logger.error(
+                "pushing a message to queue %r failed: %s: %s",
+                self.get_name(),
+                type(error).__name__,
+                error,
+            )
+            logger.debug("the failed push", exc_info=True)
             return False
         if not suppress_output:
             logger.info("message pushed to queue %r", self.get_name())

@@ -21,7 +21,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 import click
 
@@ -29,7 +28,7 @@ import fluke
 from fluke._dir import Dir
 from fluke._file import File
 from fluke._queue import check_text
-from fluke._urls import redact_url
+from fluke._urls import redact_url, url_secrets
 from fluke.exceptions import FlukeError, InvalidFileError
 from fluke.local import LocalBackend
 
@@ -89,16 +88,8 @@ class Redactor:
             self.secrets.add(value)
 
     def learn_url(self, url: str) -> None:
-        """Remember the password and SAS signature of ``url``, if it has them."""
-        if "://" not in url:
-            return  # a local path: nothing secret in it
-        try:
-            parts = urlsplit(url)
-            self._add(parts.password, 4)
-        except ValueError:
-            return
-        for signature in parse_qs(parts.query).get("sig", []):
-            self._add(signature, 4)
+        """Remember the password, signatures and tokens written into ``url``."""
+        self.secrets.update(url_secrets(url))
 
     def __call__(self, text: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
