@@ -6,14 +6,18 @@ from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
 from fluke_gcp._backend import GCSBackend
+from fluke_gcp._bucket_name import InvalidBucketNameError, check_bucket_name
 from fluke_gcp.auth import GCPAuth
 
-__all__ = ["GCPStorageDir", "GCPStorageFile"]
+__all__ = ["GCPStorageDir", "GCPStorageFile", "InvalidBucketNameError"]
 
 
 def _backend(auth: GCPAuth, bucket: str) -> GCSBackend:
-    """A backend whose bucket is known to exist (closed again if it does not)."""
-    backend = GCSBackend(auth, bucket)
+    """A backend whose bucket is known to exist (closed again if it does not).
+
+    :raises InvalidBucketNameError: GCS allows no such name (no request is sent).
+    """
+    backend = GCSBackend(auth, check_bucket_name(bucket))
     try:
         backend.check_bucket()
     except BaseException:
