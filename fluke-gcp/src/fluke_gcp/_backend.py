@@ -11,14 +11,18 @@ from typing import Any
 
 from fluke import _paths
 from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
-from fluke.exceptions import BucketNotFoundError, InvalidPathError, TransferError
-from fluke_gcp import _crc
+from fluke.exceptions import (
+    BucketNotFoundError,
+    InvalidPathError,
+    OverwriteError,
+    SourceChangedError,
+    TransferError,
+)
+from fluke_gcp import _crc, _http
 from fluke_gcp._sdk import (
     api_exceptions,
     auth_credentials,
     auth_exceptions,
-    auth_requests,
-    requests_adapters,
     requests_exceptions,
     storage,
 )
@@ -30,7 +34,7 @@ __all__ = ["GCSBackend"]
 logger = logging.getLogger("fluke.gcp")
 
 DEFAULT_ENDPOINT = "https://storage.googleapis.com"
-_LIST_FIELDS = "items(name,size,updated,crc32c),prefixes,nextPageToken"
+_LIST_FIELDS = "items(name,size,updated,crc32c,generation),prefixes,nextPageToken"
 _POOL_SIZE = 32
 _DOWNLOAD_ATTEMPTS = 4
 
@@ -38,13 +42,28 @@ _DOWNLOAD_ATTEMPTS = 4
 def _entry(blob: Any) -> Entry:
     updated = blob.updated
     crc = blob.crc32c
+    generation = blob.generation
     return Entry(
         blob.name,
         False,
         int(blob.size or 0),
         updated.timestamp() if updated is not None else None,
         Checksum("crc32c", _crc.base64_to_hex(crc)) if crc else None,
+        str(generation) if generation is not None else None,
     )
+
+
+def _generation(version: str | None) -> int | None:
+    """The object generation an :attr:`Entry.version` stands for (``None``: no condition)."""
+    if version is None:
+        return None
+    try:
+        generation = int(version)
+    except (TypeError, ValueError):
+        generation = -1
+    if generation <= 0:
+        raise ValueError(f"{version!r} is not a GCS object generation")
+    return generation
 
 
 class GCSBackend(StorageBackend):
@@ -80,6 +99,7 @@ class GCSBackend(StorageBackend):
         self._lock = threading.Lock()
         self._client: Any = None
         self._http: Any = None
+        self._token_http: Any = None
         self._bucket_checked = False
 
     # -- identity ----------------------------------------------------------
@@ -104,10 +124,7 @@ class GCSBackend(StorageBackend):
                 credentials = auth_credentials.with_scopes_if_required(
                     self._auth._google_credentials(), storage.Client.SCOPE
                 )
-                http = auth_requests.AuthorizedSession(credentials)
-                adapter = requests_adapters.HTTPAdapter(pool_connections=4, pool_maxsize=_POOL_SIZE)
-                http.mount("https://", adapter)
-                http.mount("http://", adapter)
+                http, self._token_http = _http.authorized_session(credentials, _POOL_SIZE)
                 options = {"api_endpoint": self._endpoint} if self._endpoint else None
                 self._client = storage.Client(
                     project=self._auth.get_project_id(),
@@ -137,8 +154,10 @@ class GCSBackend(StorageBackend):
     def close(self) -> None:
         with self._lock:
             http, self._http, self._client = self._http, None, None
-        if http is not None:
-            http.close()
+            token_http, self._token_http = self._token_http, None
+        for session in (http, token_http):
+            if session is not None:
+                session.close()
 
     def is_connected(self) -> bool:
         return self._client is not None
@@ -156,6 +175,7 @@ class GCSBackend(StorageBackend):
             requests_exceptions.ConnectionError,
             requests_exceptions.Timeout,
             requests_exceptions.ChunkedEncodingError,
+            _http.EndpointUnreachableError,
         )
         return isinstance(error, transient) or super().is_transient(error)
 
@@ -216,14 +236,24 @@ class GCSBackend(StorageBackend):
 
     # -- reading -----------------------------------------------------------
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        """Bytes ``[start, end)``; with ``version``, of that generation only.
+
+        The request names the generation *and* makes it a precondition
+        (``generation=G&ifGenerationMatch=G``): a replaced or deleted object
+        fails with 404 or 412, which become :class:`SourceChangedError`.
+        """
+        generation = _generation(version)
         if start >= end:
             return b""
+        blob = self.bucket().blob(path, generation=generation)
         try:
-            data: bytes = (
-                self.bucket().blob(path).download_as_bytes(start=start, end=end - 1, checksum=None)
+            data: bytes = blob.download_as_bytes(
+                start=start, end=end - 1, checksum=None, if_generation_match=generation
             )
-        except api_exceptions.NotFound:
+        except (api_exceptions.NotFound, api_exceptions.PreconditionFailed):
+            if generation is not None:
+                raise SourceChangedError(self.uri(path)) from None
             raise InvalidPathError(self.uri(path)) from None
         return data
 
@@ -233,24 +263,36 @@ class GCSBackend(StorageBackend):
         bucket = urllib.parse.quote(self._bucket_name, safe="")
         return f"{base}/download/storage/v1/b/{bucket}/o/{name}?alt=media"
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
-        """One streaming download (resumed with a Range header if cut), CRC32C-checked."""
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        """One streaming download (resumed with a Range header if cut), CRC32C-checked.
+
+        With ``version``, every request names that generation and makes it a
+        precondition; without, a resumed request is pinned to the generation
+        the first one returned. Either way a replaced object raises
+        :class:`SourceChangedError` instead of mixing two contents.
+        """
+        pinned = _generation(version)
         url = self._media_url(path)
         http = self.http()
         offset = 0
         crc = _crc.Crc32c()
         expected: int | None = None
-        generation: str | None = None
+        generation: str | None = str(pinned) if pinned is not None else None
         attempt = 0
         while True:
             headers = {"Accept-Encoding": "identity"}
             query = url
+            conditional = bool(generation) and (offset > 0 or pinned is not None)
+            if conditional:
+                query = f"{url}&generation={generation}&ifGenerationMatch={generation}"
             if offset:
                 headers["Range"] = f"bytes={offset}-"
-                if generation:
-                    query = f"{url}&generation={generation}"
             response = http.get(query, headers=headers, stream=True, timeout=120)
             try:
+                if response.status_code == 412 or (response.status_code == 404 and conditional):
+                    raise SourceChangedError(self.uri(path))
                 if response.status_code == 404:
                     raise InvalidPathError(self.uri(path))
                 if response.status_code == 416:  # resumed exactly at the end
@@ -258,7 +300,7 @@ class GCSBackend(StorageBackend):
                 if response.status_code >= 400:
                     raise api_exceptions.from_http_response(response)
                 if offset == 0:
-                    generation = response.headers.get("X-Goog-Generation")
+                    generation = generation or response.headers.get("X-Goog-Generation")
                     expected = self._expected_crc(response)
                 try:
                     for chunk in response.iter_content(chunk_size):
@@ -298,12 +340,18 @@ class GCSBackend(StorageBackend):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
+        """A resumable or one-request upload; ``overwrite=False`` adds ``ifGenerationMatch=0``.
+
+        ``mtime`` is ignored (GCS sets an object's time when it is written).
+        """
         if not path or path.endswith(_paths.SEP):
             raise InvalidPathError(path, "is not a file path")
         if part_size is not None:
             self.validate_part_size(part_size)
-        return GCSWriter(self, path, metadata, part_size)
+        return GCSWriter(self, path, metadata, part_size, overwrite=overwrite)
 
     def mkdir(self, path: str) -> None:
         marker = _paths.as_dir_path(path)
@@ -360,11 +408,23 @@ class GCSBackend(StorageBackend):
         *,
         metadata: Mapping[str, str] | None = None,
         size: int | None = None,
+        version: str | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Checksum | None:
-        """Server-side rewrite, looping on the rewrite token for large objects."""
+        """Server-side rewrite, looping on the rewrite token for large objects.
+
+        ``version`` names the source generation and makes it a precondition
+        (``sourceGeneration`` + ``ifSourceGenerationMatch``); ``overwrite=False``
+        adds ``ifGenerationMatch=0`` for the destination. A refused
+        precondition raises :class:`SourceChangedError` or
+        :class:`OverwriteError`; nothing is written and nothing is deleted.
+        ``mtime`` is ignored.
+        """
         if not isinstance(dst, GCSBackend):
             raise TypeError("copy_within needs a GCS destination")
-        source = self.bucket().blob(src_path)
+        generation = _generation(version)
+        source = self.bucket().blob(src_path, generation=generation)
         target = dst.bucket().blob(dst_path)
         if metadata:
             target.metadata = dict(metadata)
@@ -372,9 +432,18 @@ class GCSBackend(StorageBackend):
         rounds = 0
         while True:
             try:
-                token, done, total = target.rewrite(source, token=token)
+                token, done, total = target.rewrite(
+                    source,
+                    token=token,
+                    if_source_generation_match=generation,
+                    if_generation_match=None if overwrite else 0,
+                )
             except api_exceptions.NotFound:
+                if generation is not None:
+                    raise SourceChangedError(self.uri(src_path)) from None
                 raise InvalidPathError(self.uri(src_path)) from None
+            except api_exceptions.PreconditionFailed:
+                raise self._refusal(src_path, generation, dst, dst_path) from None
             rounds += 1
             logger.debug(
                 "rewrite %s -> %s: %s/%s bytes", self.uri(src_path), dst.uri(dst_path), done, total
@@ -387,3 +456,13 @@ class GCSBackend(StorageBackend):
             target.update(if_generation_match=target.generation)
         logger.debug("rewrite of %s finished in %d call(s)", self.uri(src_path), rounds)
         return Checksum("crc32c", _crc.base64_to_hex(target.crc32c)) if target.crc32c else None
+
+    def _refusal(
+        self, src_path: str, generation: int | None, dst: GCSBackend, dst_path: str
+    ) -> Exception:
+        """Which precondition a refused copy failed: the source's or the destination's."""
+        if generation is not None:
+            current = self.bucket().get_blob(src_path)
+            if current is None or current.generation != generation:
+                return SourceChangedError(self.uri(src_path))
+        return OverwriteError(dst.uri(dst_path))

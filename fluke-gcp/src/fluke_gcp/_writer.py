@@ -7,6 +7,12 @@ single request at :meth:`GCSWriter.commit`. The CRC32C of everything
 written is computed while streaming and compared with the object's; on a
 mismatch the object is deleted and :class:`~fluke.exceptions.TransferError`
 is raised.
+
+With ``overwrite=False`` both kinds of upload carry ``ifGenerationMatch=0``
+(on the single request, or on the resumable session, which GCS checks when
+it finalises): if an object exists under the name by then, GCS answers 412,
+the session is cancelled and :class:`~fluke.exceptions.OverwriteError` is
+raised, the existing object untouched.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from fluke.backend import Checksum, Writer
-from fluke.exceptions import TransferError
+from fluke.exceptions import OverwriteError, TransferError
 from fluke_gcp import _crc
 from fluke_gcp._sdk import api_exceptions
 
@@ -51,6 +57,7 @@ class GCSWriter(Writer):
     :param path: the object name.
     :param metadata: user metadata stored with the object.
     :param part_size: chunk size, a multiple of 256 KiB (validated by the core).
+    :param overwrite: ``False``: create only (``ifGenerationMatch=0``).
     """
 
     def __init__(
@@ -59,8 +66,11 @@ class GCSWriter(Writer):
         path: str,
         metadata: Mapping[str, str] | None,
         part_size: int | None,
+        *,
+        overwrite: bool = True,
     ) -> None:
         self._backend = backend
+        self._if_generation_match = None if overwrite else 0
         self._path = path
         self._metadata = dict(metadata) if metadata else None
         self._part_size = part_size or DEFAULT_CHUNK
@@ -79,8 +89,12 @@ class GCSWriter(Writer):
             raise ValueError(f"writer for {self._backend.uri(self._path)} is closed")
         self._crc.update(data)
         self._buffer += data
-        while len(self._buffer) > self._part_size:
-            self._send_chunk()
+        try:
+            while len(self._buffer) > self._part_size:
+                self._send_chunk()
+        except api_exceptions.PreconditionFailed:
+            self.abort()  # GCS may refuse the session at its creation already
+            raise OverwriteError(self._backend.uri(self._path)) from None
         return len(data)
 
     def commit(self) -> Checksum | None:
@@ -93,6 +107,9 @@ class GCSWriter(Writer):
                 resource = self._single_upload()
             else:
                 resource = self._finalise()
+        except api_exceptions.PreconditionFailed:
+            self._cancel()
+            raise OverwriteError(self._backend.uri(self._path)) from None
         except BaseException:
             self._cancel()
             raise
@@ -121,14 +138,20 @@ class GCSWriter(Writer):
         blob = self._blob()
         size = len(self._buffer)
         blob.upload_from_file(
-            io.BytesIO(bytes(self._buffer)), size=size, checksum=None, rewind=False
+            io.BytesIO(bytes(self._buffer)),
+            size=size,
+            checksum=None,
+            rewind=False,
+            if_generation_match=self._if_generation_match,
         )
         logger.debug("uploaded %s in one request (%d bytes)", self._backend.uri(self._path), size)
         return dict(blob._properties)
 
     def _start(self) -> str:
         url: str = self._blob().create_resumable_upload_session(
-            content_type=self._content_type, checksum=None
+            content_type=self._content_type,
+            checksum=None,
+            if_generation_match=self._if_generation_match,
         )
         logger.debug("started resumable upload of %s", self._backend.uri(self._path))
         return url
