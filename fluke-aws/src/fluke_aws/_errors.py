@@ -13,9 +13,17 @@ from botocore.exceptions import (
     ConnectionError as BotocoreConnectionError,
 )
 
-from fluke.exceptions import BucketNotFoundError, InvalidPathError
+from fluke.exceptions import BucketNotFoundError, InvalidPathError, SourceChangedError
 
-__all__ = ["error_code", "is_not_found", "is_transient", "s3_errors"]
+__all__ = [
+    "error_code",
+    "http_status",
+    "is_not_found",
+    "is_precondition_failed",
+    "is_transient",
+    "s3_errors",
+    "source_errors",
+]
 
 _MISSING_KEY = frozenset({"NoSuchKey", "404", "NotFound"})
 _MISSING_BUCKET = frozenset({"NoSuchBucket"})
@@ -31,6 +39,7 @@ _THROTTLING = frozenset(
         "RequestTimeoutException",
         "InternalError",
         "ServiceUnavailable",
+        "ConditionalRequestConflict",  # a concurrent conditional write: try again
     }
 )
 
@@ -48,6 +57,13 @@ def http_status(error: ClientError) -> int:
 def is_not_found(error: ClientError) -> bool:
     """Whether ``error`` says the object (not the bucket) is missing."""
     return error_code(error) in _MISSING_KEY
+
+
+def is_precondition_failed(error: BaseException) -> bool:
+    """Whether ``error`` is S3's answer to a failed ``If-Match``/``If-None-Match`` (412)."""
+    if not isinstance(error, ClientError):
+        return False
+    return http_status(error) == 412 or error_code(error) in ("PreconditionFailed", "412")
 
 
 def is_transient(error: BaseException) -> bool:
@@ -74,4 +90,26 @@ def s3_errors(bucket: str, path: str | None = None) -> Iterator[None]:
             raise BucketNotFoundError(bucket) from None
         if path is not None and code in _MISSING_KEY:
             raise InvalidPathError(path) from None
+        raise
+
+
+@contextmanager
+def source_errors(bucket: str, path: str, uri: str, version: str | None) -> Iterator[None]:
+    """:func:`s3_errors` for reading the source ``path``, conditional on ``version``.
+
+    Without ``version``, a missing key is :class:`InvalidPathError`. With it,
+    a refused precondition (412) or a key that is gone means the source is no
+    longer what was listed.
+
+    :raises SourceChangedError: ``version`` given and the object has another
+        version or no longer exists (named by ``uri``).
+    """
+    try:
+        with s3_errors(bucket, path if version is None else None):
+            yield
+    except ClientError as error:
+        if version is not None and is_precondition_failed(error):
+            raise SourceChangedError(uri) from None
+        if version is not None and is_not_found(error):
+            raise SourceChangedError(uri, "was removed during the transfer") from None
         raise

@@ -20,8 +20,16 @@ from botocore.exceptions import ClientError  # type: ignore[import-untyped,unuse
 from fluke import _paths
 from fluke.backend import Checksum, Entry, PartWriter, StorageBackend, StorageCapabilities, Writer
 from fluke.exceptions import BucketNotFoundError, InvalidPathError
-from fluke_aws._errors import error_code, http_status, is_not_found, is_transient, s3_errors
+from fluke_aws._errors import (
+    error_code,
+    http_status,
+    is_not_found,
+    is_transient,
+    s3_errors,
+    source_errors,
+)
 from fluke_aws._etag import etag_checksum
+from fluke_aws._metadata import check_metadata
 from fluke_aws._s3copy import server_side_copy
 from fluke_aws._s3writer import MAX_PARTS, S3PartWriter, S3Writer
 from fluke_aws.auth import AWSAuth
@@ -152,6 +160,7 @@ class S3Backend(StorageBackend):
                 int(head.get("ContentLength", 0)),
                 head["LastModified"].timestamp() if "LastModified" in head else None,
                 etag_checksum(head.get("ETag")),
+                head.get("ETag") or None,
             )
         directory = _paths.as_dir_path(path)
         if self._has_prefix(directory):
@@ -195,14 +204,27 @@ class S3Backend(StorageBackend):
             int(item.get("Size", 0)),
             modified.timestamp() if modified is not None else None,
             etag_checksum(item.get("ETag")),
+            item.get("ETag") or None,
         )
 
     # -- reading ---------------------------------------------------------------
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
-        with s3_errors(self.bucket, path):
+    @staticmethod
+    def _if_match(version: str | None) -> dict[str, str]:
+        """The GetObject precondition for ``version`` (an ETag as listed)."""
+        return {} if version is None else {"IfMatch": version}
+
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
+        """One ranged GET (``If-Match: version`` when given).
+
+        :raises SourceChangedError: the object no longer has ``version``.
+        """
+        with source_errors(self.bucket, path, self.uri(path), version):
             response = self.client.get_object(
-                Bucket=self.bucket, Key=path, Range=f"bytes={start}-{end - 1}"
+                Bucket=self.bucket,
+                Key=path,
+                Range=f"bytes={start}-{end - 1}",
+                **self._if_match(version),
             )
         body = response["Body"]
         try:
@@ -211,12 +233,22 @@ class S3Backend(StorageBackend):
             body.close()
         return data
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
-        """One streaming GET, yielded in chunks of at most ``chunk_size`` bytes."""
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        """One streaming GET, yielded in chunks of at most ``chunk_size`` bytes.
+
+        With ``version``, the GET carries ``If-Match``; S3 then streams that
+        version to the end even if the object is replaced meanwhile.
+
+        :raises SourceChangedError: the object no longer has ``version``.
+        """
         if size == 0:
             return
-        with s3_errors(self.bucket, path):
-            response = self.client.get_object(Bucket=self.bucket, Key=path)
+        with source_errors(self.bucket, path, self.uri(path), version):
+            response = self.client.get_object(
+                Bucket=self.bucket, Key=path, **self._if_match(version)
+            )
         body = response["Body"]
         try:
             while data := body.read(chunk_size):
@@ -226,9 +258,9 @@ class S3Backend(StorageBackend):
 
     # -- writing ---------------------------------------------------------------
 
-    @staticmethod
-    def _upload_arguments(path: str, metadata: Mapping[str, str] | None) -> dict[str, Any]:
-        extra: dict[str, Any] = {"Metadata": dict(metadata or {})}
+    def _upload_arguments(self, path: str, metadata: Mapping[str, str] | None) -> dict[str, Any]:
+        """``Metadata`` (checked: nothing is sent if S3 cannot store it) and ``ContentType``."""
+        extra: dict[str, Any] = {"Metadata": check_metadata(metadata, self.uri(path))}
         content_type = mimetypes.guess_type(path)[0]
         if content_type is not None:
             extra["ContentType"] = content_type
@@ -245,12 +277,20 @@ class S3Backend(StorageBackend):
         size: int,
         part_size: int,
         metadata: Mapping[str, str] | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> PartWriter | None:
-        """A multipart upload the engine fills with concurrent ``UploadPart`` calls."""
+        """A multipart upload the engine fills with concurrent ``UploadPart`` calls.
+
+        With ``overwrite=False`` the upload is completed with ``If-None-Match: *``.
+        ``mtime`` is ignored (S3 sets its own modification time).
+
+        :raises InvalidMetadataError: S3 cannot store ``metadata`` (nothing was sent).
+        """
+        extra = self._upload_arguments(path, metadata)
         if part_size < MIN_PART_SIZE or size > part_size * MAX_PARTS:
             return None
-        extra = self._upload_arguments(path, metadata)
-        return S3PartWriter(self.client, self.bucket, path, extra=extra)
+        return S3PartWriter(self.client, self.bucket, path, extra=extra, overwrite=overwrite)
 
     def open_writer(
         self,
@@ -259,7 +299,16 @@ class S3Backend(StorageBackend):
         metadata: Mapping[str, str] | None = None,
         part_size: int | None = None,
         size_hint: int | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Writer:
+        """A streaming write (one PUT, or a multipart upload above one part).
+
+        With ``overwrite=False`` the PUT or the completion carries
+        ``If-None-Match: *``. ``mtime`` is ignored (S3 sets its own).
+
+        :raises InvalidMetadataError: S3 cannot store ``metadata`` (nothing was sent).
+        """
         if part_size is not None:
             self.validate_part_size(part_size)
         extra = self._upload_arguments(path, metadata)
@@ -271,6 +320,7 @@ class S3Backend(StorageBackend):
             part_size=part_size,
             default_part_size=self.default_part_size,
             size_hint=size_hint,
+            overwrite=overwrite,
         )
 
     def mkdir(self, path: str) -> None:
@@ -310,7 +360,10 @@ class S3Backend(StorageBackend):
         return dict(head.get("Metadata", {}))
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
-        """Replace the user metadata with a server-side copy onto itself."""
+        """Replace the user metadata with a server-side copy onto itself.
+
+        :raises InvalidMetadataError: S3 cannot store ``metadata`` (nothing was sent).
+        """
         server_side_copy(self, path, self, path, metadata=metadata)
 
     def checksum(self, path: str) -> Checksum | None:
@@ -328,12 +381,31 @@ class S3Backend(StorageBackend):
         *,
         metadata: Mapping[str, str] | None = None,
         size: int | None = None,
+        version: str | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
     ) -> Checksum | None:
         """CopyObject (UploadPartCopy above 5 GiB) into ``dst``'s bucket.
 
         The copy gets ``metadata`` as its user metadata (none when ``None``),
-        like a streamed copy would.
+        like a streamed copy would. ``version`` becomes ``CopySourceIfMatch``;
+        ``overwrite=False`` copies through a multipart upload completed with
+        ``If-None-Match: *`` (CopyObject has no such condition). A refused
+        condition writes nothing and deletes nothing. ``mtime`` is ignored.
+
+        :raises SourceChangedError: the source no longer has ``version``.
+        :raises OverwriteError: ``overwrite=False`` and the destination exists.
+        :raises InvalidMetadataError: S3 cannot store ``metadata`` (nothing was sent).
         """
         if not isinstance(dst, S3Backend):
             raise TypeError(f"cannot copy server-side from S3 to {type(dst).__name__}")
-        return server_side_copy(self, src_path, dst, dst_path, metadata=metadata or {}, size=size)
+        return server_side_copy(
+            self,
+            src_path,
+            dst,
+            dst_path,
+            metadata=metadata or {},
+            size=size,
+            version=version,
+            overwrite=overwrite,
+        )

@@ -6,6 +6,11 @@ multipart upload is started and full parts are uploaded (a few at a time,
 in background threads) as they fill. :meth:`S3Writer.abort` waits for the
 parts in flight and aborts the upload, so no upload is left dangling and
 nothing appears under the key.
+
+Opened with ``overwrite=False``, both writers commit conditionally: the PUT
+or ``CompleteMultipartUpload`` carries ``If-None-Match: *``, so S3 refuses
+(412) to replace an object that exists by then; the upload is aborted and
+:class:`~fluke.exceptions.OverwriteError` raised.
 """
 
 from __future__ import annotations
@@ -17,10 +22,18 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from fluke.backend import Checksum, PartWriter, Writer
-from fluke.exceptions import InvalidChunkSizeError
+from fluke.exceptions import InvalidChunkSizeError, OverwriteError
+from fluke_aws._errors import is_precondition_failed
 from fluke_aws._etag import etag_checksum
 
-__all__ = ["MAX_PARTS", "S3PartWriter", "S3Writer"]
+__all__ = [
+    "MAX_PARTS",
+    "S3PartWriter",
+    "S3Writer",
+    "abort_upload",
+    "commit_condition",
+    "refused_overwrite",
+]
 
 logger = logging.getLogger("fluke.aws")
 
@@ -28,6 +41,17 @@ logger = logging.getLogger("fluke.aws")
 MAX_PARTS = 10_000
 #: Parts uploaded concurrently by one writer.
 PARTS_IN_FLIGHT = 4
+
+
+def commit_condition(overwrite: bool) -> dict[str, str]:
+    """The PutObject/CompleteMultipartUpload arguments of a no-clobber commit."""
+    return {} if overwrite else {"IfNoneMatch": "*"}
+
+
+def refused_overwrite(error: BaseException, overwrite: bool, bucket: str, key: str) -> None:
+    """Raise :class:`OverwriteError` if ``error`` is S3 refusing a no-clobber commit."""
+    if not overwrite and is_precondition_failed(error):
+        raise OverwriteError(f"s3://{bucket}/{key}") from None
 
 
 def abort_upload(client: Any, bucket: str, key: str, upload_id: str) -> None:
@@ -50,6 +74,7 @@ class S3Writer(Writer):
     :param part_size: the caller's part size (already validated), or ``None``.
     :param default_part_size: the part size when the caller gives none.
     :param size_hint: the total size, when known.
+    :param overwrite: ``False``: commit only if no object exists at ``key``.
     :raises InvalidChunkSizeError: ``part_size`` would need more than 10,000
         parts for ``size_hint`` bytes.
     """
@@ -64,6 +89,7 @@ class S3Writer(Writer):
         part_size: int | None,
         default_part_size: int,
         size_hint: int | None,
+        overwrite: bool = True,
     ) -> None:
         if part_size is None:
             part_size = default_part_size
@@ -78,6 +104,7 @@ class S3Writer(Writer):
         self._key = key
         self._extra = extra
         self._part_size = part_size
+        self._overwrite = overwrite
         self._buffer = bytearray()
         self._upload_id: str | None = None
         self._parts: list[Future[dict[str, Any]]] = []
@@ -136,12 +163,22 @@ class S3Writer(Writer):
             self._slots.release()
 
     def commit(self) -> Checksum | None:
+        """PUT the buffer, or complete the multipart upload (conditionally, see above).
+
+        :raises OverwriteError: opened with ``overwrite=False`` and the key
+            exists (the upload is aborted; the object is untouched).
+        """
         if self._done:
             return None
+        condition = commit_condition(self._overwrite)
         try:
             if self._upload_id is None:
                 response = self._client.put_object(
-                    Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra
+                    Bucket=self._bucket,
+                    Key=self._key,
+                    Body=bytes(self._buffer),
+                    **self._extra,
+                    **condition,
                 )
             else:
                 if self._buffer:
@@ -152,9 +189,11 @@ class S3Writer(Writer):
                     Key=self._key,
                     UploadId=self._upload_id,
                     MultipartUpload={"Parts": parts},
+                    **condition,
                 )
-        except BaseException:
+        except BaseException as error:
             self.abort()
+            refused_overwrite(error, self._overwrite, self._bucket, self._key)
             raise
         self._finish()
         return etag_checksum(response.get("ETag"))
@@ -180,12 +219,16 @@ class S3PartWriter(PartWriter):
     The upload is created up front; :meth:`write_part` uploads part ``number``
     (from any thread, in any order); :meth:`commit` completes the upload with
     the parts in order; :meth:`abort` aborts it, so nothing is left dangling.
+    With ``overwrite=False`` the completion is conditional (see the module docstring).
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, *, extra: dict[str, Any]) -> None:
+    def __init__(
+        self, client: Any, bucket: str, key: str, *, extra: dict[str, Any], overwrite: bool = True
+    ) -> None:
         self._client = client
         self._bucket = bucket
         self._key = key
+        self._overwrite = overwrite
         response = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
         self.upload_id: str = response["UploadId"]
         self._etags: dict[int, str] = {}
@@ -203,6 +246,11 @@ class S3PartWriter(PartWriter):
             self._etags[number] = response["ETag"]
 
     def commit(self) -> Checksum | None:
+        """Complete the upload with its parts in order (conditionally, see above).
+
+        :raises OverwriteError: opened with ``overwrite=False`` and the key
+            exists (the upload is aborted; the object is untouched).
+        """
         parts = [{"PartNumber": n, "ETag": etag} for n, etag in sorted(self._etags.items())]
         try:
             response = self._client.complete_multipart_upload(
@@ -210,9 +258,11 @@ class S3PartWriter(PartWriter):
                 Key=self._key,
                 UploadId=self.upload_id,
                 MultipartUpload={"Parts": parts},
+                **commit_condition(self._overwrite),
             )
-        except BaseException:
+        except BaseException as error:
             self.abort()
+            refused_overwrite(error, self._overwrite, self._bucket, self._key)
             raise
         return etag_checksum(response.get("ETag"))
 

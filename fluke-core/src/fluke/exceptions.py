@@ -12,6 +12,7 @@ __all__ = [
     "InvalidFileError",
     "NonStringMetadataKeyError",
     "NonStringMetadataValueError",
+    "InvalidMetadataError",
     "BucketNotFoundError",
     "ContainerNotFoundError",
     "OverwriteError",
@@ -70,6 +71,14 @@ class NonStringMetadataValueError(FlukeError, TypeError):
         super().__init__(
             f"Metadata value {value!r}{where} is of type {type(value).__name__}, not str."
         )
+
+
+class InvalidMetadataError(FlukeError, ValueError):
+    """A metadata key or value the destination cannot store (checked before sending)."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__(f"Metadata key {key!r} {reason}.")
 
 
 class BucketNotFoundError(FlukeError, LookupError):
