@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
@@ -17,7 +18,9 @@ from fluke_azure._redact import redact
 
 __all__ = [
     "AzureStorageError",
+    "EndpointUnreachableError",
     "QueueNotFoundError",
+    "endpoint_of",
     "error_code",
     "is_destination_condition_failure",
     "is_source_condition_failure",
@@ -45,6 +48,23 @@ class AzureStorageError(FlukeError, RuntimeError):
         self.status_code = status_code
         self.error_code = error_code
         self.transient = transient
+        super().__init__(message)
+
+
+class EndpointUnreachableError(AzureStorageError):
+    """Nothing answers at the service endpoint (refused, unresolvable, connect timed out).
+
+    Raised after the client's few quick connect retries (see
+    :mod:`fluke_azure._connect`); not transient, so nothing retries it again.
+
+    :param message: what failed, naming the endpoint (already redacted).
+    :param endpoint: ``scheme://host:port`` of the endpoint, or ``None`` if unknown.
+    :param reason: why no connection could be made.
+    """
+
+    def __init__(self, message: str, endpoint: str | None, reason: str) -> None:
+        self.endpoint = endpoint
+        self.reason = reason
         super().__init__(message)
 
 
@@ -99,8 +119,116 @@ def is_destination_condition_failure(error: BaseException) -> bool:
     return code in DESTINATION_CONDITION_CODES or _status(error) == 412
 
 
-def convert(error: AzureError, what: str, secrets: Iterable[str | None] = ()) -> AzureStorageError:
-    """An :class:`AzureStorageError` for ``error``; its text is redacted."""
+def endpoint_of(url: str) -> str | None:
+    """``scheme://host:port`` of ``url``: never user-info, a path or a query."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host or parts.scheme not in ("http", "https"):
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}:{port}"
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """``error`` and what it wraps: causes, contexts, ``inner_exception``, ``reason``, args."""
+    pending: list[object] = [error]
+    seen: set[int] = set()
+    while pending:
+        item = pending.pop(0)
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        pending.extend(
+            [
+                getattr(item, "inner_exception", None),
+                getattr(item, "reason", None),
+                item.__cause__,
+                item.__context__,
+                *item.args,
+            ]
+        )
+
+
+def _connect_failure(error: BaseException) -> tuple[str | None, str | None]:
+    """The endpoint (when the error knows it) and why a connect failed.
+
+    The reason is ``None`` when ``error`` is no connection failure (the SDK
+    also raises ``ServiceRequestError`` for, e.g., a token over plain HTTP).
+    """
+    import requests.exceptions
+    import urllib3.exceptions
+
+    from fluke_azure._connect import CONNECT_TIMEOUT
+
+    endpoint: str | None = None
+    reason: str | None = None
+    connection_failed = False
+    for cause in _causes(error):
+        if endpoint is None and isinstance(cause, urllib3.exceptions.PoolError):
+            pool = cause.pool
+            scheme, host, port = (getattr(pool, name, None) for name in ("scheme", "host", "port"))
+            if isinstance(scheme, str) and isinstance(host, str):
+                endpoint = endpoint_of(f"{scheme}://{host}" + (f":{port}" if port else ""))
+        if reason is not None:
+            continue
+        # urllib3 2 makes NewConnectionError a ConnectTimeoutError: test it first.
+        if isinstance(cause, urllib3.exceptions.NameResolutionError):
+            reason = "the host name does not resolve"
+        elif isinstance(cause, urllib3.exceptions.NewConnectionError):
+            connection_failed = True
+        elif isinstance(cause, urllib3.exceptions.ConnectTimeoutError):
+            reason = f"no connection within {CONNECT_TIMEOUT:g} s"
+        elif isinstance(cause, urllib3.exceptions.SSLError):
+            reason = "the TLS handshake failed"
+        elif isinstance(cause, ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(cause, OSError) and cause.strerror:
+            reason = str(cause.strerror).lower()
+        elif isinstance(cause, requests.exceptions.ConnectionError):
+            connection_failed = True
+    if reason is None and connection_failed:
+        reason = "the connection failed"
+    return endpoint, reason
+
+
+def _unreachable(
+    error: ServiceRequestError, what: str, secrets: Iterable[str | None], endpoint: str | None
+) -> EndpointUnreachableError | None:
+    found, reason = _connect_failure(error)
+    if reason is None:
+        return None
+    where = endpoint_of(endpoint) if endpoint else None
+    where = where or found
+    target = f"the endpoint {where!r}" if where else "the service endpoint"
+    message = redact(f"{what} failed: cannot connect to {target}: {reason}.", secrets)
+    return EndpointUnreachableError(message, where, reason)
+
+
+def convert(
+    error: AzureError,
+    what: str,
+    secrets: Iterable[str | None] = (),
+    *,
+    endpoint: str | None = None,
+) -> AzureStorageError:
+    """An :class:`AzureStorageError` for ``error``; its text is redacted.
+
+    A failed connect (``ServiceRequestError``: nothing was sent) becomes
+    :class:`EndpointUnreachableError`, naming ``endpoint`` (the service URL;
+    only its scheme, host and port are shown) or, without one, the host the
+    error names.
+    """
+    if isinstance(error, ServiceRequestError):
+        unreachable = _unreachable(error, what, secrets, endpoint)
+        if unreachable is not None:
+            return unreachable
     status = error.status_code if isinstance(error, HttpResponseError) else None
     code = error_code(error)
     first_line = str(getattr(error, "message", None) or error).splitlines()[0:1]

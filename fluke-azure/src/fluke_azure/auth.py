@@ -85,7 +85,12 @@ def make_transport() -> RequestsTransport:
     session = requests.Session()
     for prefix in ("http://", "https://"):
         session.mount(prefix, HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE))
-    return RequestsTransport(session=session, session_owner=True)
+    from fluke_azure import _connect
+
+    # Bounded connects (reads keep the transport's long default): see _connect.
+    return RequestsTransport(
+        session=session, session_owner=True, connection_timeout=_connect.CONNECT_TIMEOUT
+    )
 
 
 class AzureAuth:
@@ -313,12 +318,15 @@ class AzureAuth:
         """A new Blob service client with its own connection pool."""
         from azure.storage.blob import BlobServiceClient
 
+        from fluke_azure import _connect
+
         if not self._blob_url:
             raise RedactedValueError(f"{self!r} has no Blob service endpoint.")
         return BlobServiceClient(
             self._blob_url,
             credential=self._credential(),
             transport=make_transport(),
+            retry_policy=_connect.BlobRetry(),
             max_single_get_size=4 * 1024 * 1024,
             max_chunk_get_size=4 * 1024 * 1024,
         )
@@ -327,6 +335,8 @@ class AzureAuth:
         """A new client for queue ``queue`` (messages are handled as text)."""
         from azure.storage.queue import QueueClient
 
+        from fluke_azure import _connect
+
         if not self._queue_url:
             raise RedactedValueError(f"{self!r} has no Queue service endpoint.")
         return QueueClient(
@@ -334,6 +344,7 @@ class AzureAuth:
             queue,
             credential=self._credential(),
             transport=make_transport(),
+            retry_policy=_connect.QueueRetry(),
         )
 
     def read_sas_for(self, container: str, blob: str, service: Any = None) -> str | None:

@@ -266,7 +266,7 @@ class AzureBlobBackend(StorageBackend):
                 raise InvalidPathError(path) from None
             raise convert(error, what, self.auth.secrets()) from None
         except AzureError as error:
-            raise convert(error, what, self.auth.secrets()) from None
+            raise convert(error, what, self.auth.secrets(), endpoint=self.auth.blob_url) from None
 
     # -- metadata about paths ---------------------------------------------
 

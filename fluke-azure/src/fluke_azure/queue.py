@@ -167,7 +167,12 @@ class AzureStorageQueueBackend(QueueBackend):
                 raise QueueNotFoundError(self._queue) from None
             raise convert(error, f"{what} (queue {self._queue!r})", self.auth.secrets()) from None
         except AzureError as error:
-            raise convert(error, f"{what} (queue {self._queue!r})", self.auth.secrets()) from None
+            raise convert(
+                error,
+                f"{what} (queue {self._queue!r})",
+                self.auth.secrets(),
+                endpoint=self.auth.queue_url,
+            ) from None
 
     # -- operations --------------------------------------------------------
 
