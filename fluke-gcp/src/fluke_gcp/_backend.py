@@ -428,6 +428,10 @@ class GCSBackend(StorageBackend):
         target = dst.bucket().blob(dst_path)
         if metadata:
             target.metadata = dict(metadata)
+        if not overwrite and dst.stat(dst_path) is not None:
+            # ifGenerationMatch=0 below is what makes this race-free on GCS; the
+            # look first also holds on emulators that ignore it on rewrites
+            raise OverwriteError(dst.uri(dst_path))
         token: str | None = None
         rounds = 0
         while True:
