@@ -11,7 +11,7 @@ import time
 import pytest
 
 import fluke
-from fluke.exceptions import BucketNotFoundError
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
 from fluke_aws._bucket_name import check_bucket_name
 from fluke_aws.auth import AWSAuth
 from fluke_aws.storage import AmazonS3Dir, AmazonS3File, InvalidBucketNameError
@@ -39,6 +39,7 @@ def test_invalid_names_are_refused_before_any_request(name: str) -> None:
         AmazonS3File(auth, name, "x.txt")
     assert time.monotonic() - started < 5
     assert isinstance(caught.value, BucketNotFoundError)
+    assert isinstance(caught.value, InvalidPathError)
     assert repr(name) in str(caught.value)
     assert "\n" not in str(caught.value)
 

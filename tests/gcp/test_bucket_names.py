@@ -11,7 +11,7 @@ import time
 import pytest
 
 import fluke
-from fluke.exceptions import BucketNotFoundError
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
 from fluke_gcp._bucket_name import check_bucket_name
 from fluke_gcp.auth import GCPAuth
 from fluke_gcp.storage import GCPStorageDir, GCPStorageFile, InvalidBucketNameError
@@ -39,6 +39,7 @@ def test_invalid_names_are_refused_before_any_request(name: str) -> None:
         GCPStorageFile(auth, name, "x.txt")
     assert time.monotonic() - started < 5
     assert isinstance(caught.value, BucketNotFoundError)
+    assert isinstance(caught.value, InvalidPathError)
     assert repr(name) in str(caught.value)
     assert "\n" not in str(caught.value)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from fluke.exceptions import BucketNotFoundError
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
 
 __all__ = ["InvalidBucketNameError", "check_bucket_name"]
 
@@ -19,11 +19,15 @@ _BUCKET_NAME = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
 _ACCESS_POINT_ARN = re.compile(r"^arn:[a-z-]+:(s3|s3-object-lambda|s3-outposts):\S+$")
 
 
-class InvalidBucketNameError(BucketNotFoundError):
-    """A bucket name S3 does not allow (so no such bucket exists)."""
+class InvalidBucketNameError(BucketNotFoundError, InvalidPathError):
+    """A bucket name S3 does not allow (so no such bucket exists).
+
+    Both a :class:`BucketNotFoundError` and an :class:`InvalidPathError`
+    (the CLI exits with 2 either way).
+    """
 
     def __init__(self, bucket: object) -> None:
-        self.bucket = str(bucket)
+        self.bucket = self.path = str(bucket)
         Exception.__init__(
             self,
             f"Bucket {bucket!r} cannot exist: S3 bucket names are letters, digits, "

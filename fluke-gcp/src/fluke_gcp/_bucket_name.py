@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import re
 
-from fluke.exceptions import BucketNotFoundError
+from fluke.exceptions import BucketNotFoundError, InvalidPathError
 
 __all__ = ["InvalidBucketNameError", "check_bucket_name"]
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
 
 
-class InvalidBucketNameError(BucketNotFoundError):
-    """A bucket name GCS does not allow (so no such bucket exists)."""
+class InvalidBucketNameError(BucketNotFoundError, InvalidPathError):
+    """A bucket name GCS does not allow (so no such bucket exists).
+
+    Both a :class:`BucketNotFoundError` and an :class:`InvalidPathError`
+    (the CLI exits with 2 either way).
+    """
 
     def __init__(self, bucket: object) -> None:
-        self.bucket = str(bucket)
+        self.bucket = self.path = str(bucket)
         Exception.__init__(
             self,
             f"Bucket {bucket!r} cannot exist: GCS bucket names are 3-63 lowercase letters, "
