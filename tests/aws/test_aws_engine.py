@@ -39,11 +39,11 @@ class _FailingParts(S3Backend):
 
     reads = 0
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
         type(self).reads += 1
         if start > 0:
             raise PermissionError("denied")
-        return super().read_range(path, start, end)
+        return super().read_range(path, start, end, version=version)
 
 
 def test_failed_parts_abort_the_upload(tmp_path: Path, auth: AWSAuth, bucket: str, s3: Any) -> None:

@@ -170,13 +170,15 @@ def test_abort_keeps_the_existing_blob(backend: AzureBlobBackend, container_clie
 class _FailingDisk(LocalBackend):
     """Local disk whose reads fail after the first MiB (a source dying mid-copy)."""
 
-    def read_range(self, path: str, start: int, end: int) -> bytes:
+    def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
         if start >= MiB:
             raise RuntimeError("disk failed")
-        return super().read_range(path, start, end)
+        return super().read_range(path, start, end, version=version)
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
-        chunks = super().iter_chunks(path, chunk_size, size)
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        chunks = super().iter_chunks(path, chunk_size, size, version=version)
         yield next(chunks)
         raise RuntimeError("disk failed")
 

@@ -323,8 +323,11 @@ class _ChangingBackend(LocalBackend):
     def __init__(self, change: Callable[[str], None]) -> None:
         self.change = change
 
-    def iter_chunks(self, path: str, chunk_size: int, size: int | None = None) -> Iterator[bytes]:
-        for number, chunk in enumerate(super().iter_chunks(path, chunk_size, size)):
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        chunks = super().iter_chunks(path, chunk_size, size, version=version)
+        for number, chunk in enumerate(chunks):
             yield chunk
             if number == 0:
                 self.change(path)
