@@ -54,8 +54,10 @@ class AzureStorageError(FlukeError, RuntimeError):
 class EndpointUnreachableError(AzureStorageError):
     """Nothing answers at the service endpoint (refused, unresolvable, connect timed out).
 
-    Raised after the client's few quick connect retries (see
-    :mod:`fluke_azure._connect`); not transient, so nothing retries it again.
+    Raised after the client's one quick connect retry (see
+    :mod:`fluke_azure._connect`). Transient, as on GCS: the transfer engine's
+    own short retries apply to it (a dead endpoint found when a ``Dir`` or
+    ``Queue`` is first used fails at once).
 
     :param message: what failed, naming the endpoint (already redacted).
     :param endpoint: ``scheme://host:port`` of the endpoint, or ``None`` if unknown.
@@ -65,7 +67,7 @@ class EndpointUnreachableError(AzureStorageError):
     def __init__(self, message: str, endpoint: str | None, reason: str) -> None:
         self.endpoint = endpoint
         self.reason = reason
-        super().__init__(message)
+        super().__init__(message, transient=True)
 
 
 class QueueNotFoundError(FlukeError, LookupError):
