@@ -220,7 +220,11 @@ def test_chunk_size_over_the_block_limit(auth: AzureAuth, container: str, local:
         with pytest.raises(InvalidChunkSizeError, match=str(4000 * MiB + 1)):
             local.transfer_to(dst, chunk_size=4000 * MiB + 1, suppress_output=True)
         assert dst.count(recursively=True) == 0
-        assert local.transfer_to(dst, chunk_size=4000 * MiB, suppress_output=True)
+        with pytest.raises(InvalidChunkSizeError, match="memory budget"):
+            local.transfer_to(dst, chunk_size=4000 * MiB, suppress_output=True)
+        assert local.transfer_to(
+            dst, chunk_size=4000 * MiB, memory_budget=4000 * MiB, suppress_output=True
+        )
 
 
 def test_reads(backend: AzureBlobBackend, container_client: Any) -> None:
