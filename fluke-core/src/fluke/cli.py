@@ -182,6 +182,10 @@ def _local_link(node: File | Dir) -> str | None:
     return path if os.path.islink(path) else None
 
 
+#: Loggers whose warnings name entries a listing skipped (dangling or escaping
+#: symbolic links, link loops): shown even without ``-v``.
+SKIP_WARNINGS = ("fluke.local", "fluke.ssh")
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
@@ -192,6 +196,8 @@ def main(verbose: int) -> None:
     """Fluke: one command for files and queues on local disk, SFTP and the clouds."""
     level = logging.ERROR - 10 * min(verbose, 3)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for name in SKIP_WARNINGS:  # entries a listing skips are always said
+        logging.getLogger(name).setLevel(min(level, logging.WARNING))
 
 
 @main.command("ls")
