@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import pickle
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ import pytest
 from fluke.backend import StorageCapabilities
 from fluke.local import LocalBackend, LocalDir
 from fluke.transfer import transfer
+from fluke.transfer._budget import MemoryBudget
+from fluke.transfer._copy import CopyContext, copy_streamed
 from fluke.transfer._plan import FileTask, split
 from fluke.transfer._retry import RetryPolicy
 
@@ -117,3 +121,36 @@ def test_plan_items_are_picklable() -> None:
         (8 * MiB, 10 * MiB),
     ]
     assert pickle.loads(pickle.dumps(parts)) == parts
+
+
+class DropsMidStream(NoServerSideCopy):
+    """Local disk whose first streamed read dies after one chunk (a dropped connection)."""
+
+    def __init__(self) -> None:
+        self.dropped = False
+
+    def iter_chunks(
+        self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
+    ) -> Iterator[bytes]:
+        chunks = super().iter_chunks(path, chunk_size, size, version=version)
+        if not self.dropped:
+            self.dropped = True
+            yield next(chunks)
+            raise ConnectionResetError("dropped mid-stream")
+        yield from chunks
+
+
+def test_progress_is_rewound_when_a_streamed_copy_is_retried(tmp_path: Path, big: Path) -> None:
+    """Issue 18: a retried streamed copy re-added the bytes already counted."""
+    src, dst = _dirs(tmp_path, DropsMidStream())
+    counted: list[int] = []
+    ctx = CopyContext(
+        ThreadPoolExecutor(1), MemoryBudget(64 * MiB), FAST_RETRY, counted.append, MiB
+    )
+    size = big.stat().st_size
+    task = FileTask(str(big), dst.get_path() + "big.bin", big.as_uri(), "file://dst/big.bin", size)
+    copy_streamed(task, src._session.backend, dst._session.backend, ctx)
+    ctx.part_pool.shutdown()
+    assert sum(counted) == size
+    assert min(counted) < 0  # the rewind of the failed attempt
+    assert (tmp_path / "dst" / "big.bin").read_bytes() == big.read_bytes()

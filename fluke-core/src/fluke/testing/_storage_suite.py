@@ -20,6 +20,7 @@ from fluke.exceptions import (
     UnsafePathError,
 )
 from fluke.local import LocalDir
+from fluke.testing._compat_suite import CompatSuite
 from fluke.testing._safety_suite import SafetySuite
 from fluke.testing._targets import StorageTarget
 
@@ -32,7 +33,7 @@ TREE = {
 }
 
 
-class StorageSuite(SafetySuite):
+class StorageSuite(SafetySuite, CompatSuite):
     """Subclass in a backend package and provide the ``target`` fixture.
 
     The data-safety tests come from :class:`~fluke.testing._safety_suite.SafetySuite`.

@@ -149,6 +149,7 @@ def _stream_once(
             raise SourceChangedError(task.source_uri, f"does not match its listed {native}")
     except BaseException:
         writer.abort()
+        ctx.add_progress(-written)  # a retry starts again from 0: rewind, as s3transfer does
         raise
     stored = writer.commit()
     if digest is not None:

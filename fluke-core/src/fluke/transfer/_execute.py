@@ -163,6 +163,10 @@ def _copy_one(
         )
         _run(task, src_backend, dst_backend, ctx, opts)
         dst_session.purge()
+        if metadata and not dst_backend.capabilities.user_metadata:
+            # no native metadata: the copy's metadata lives on as the destination
+            # Dir's local metadata for the new file (API.md, as Fluke 0.5.0 did)
+            dst_session.replace_local_metadata(dst_path, metadata)
         return FileOutcome(
             source_uri, destination_uri, "transferred", size, time.monotonic() - started
         )
