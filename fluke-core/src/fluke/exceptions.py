@@ -20,6 +20,7 @@ __all__ = [
     "PluginError",
     "MessageTooLargeError",
     "InvalidMessageError",
+    "InvalidEventError",
     "TransferError",
     "SourceChangedError",
     "UnsafePathError",
@@ -134,6 +135,15 @@ class InvalidMessageError(FlukeError, ValueError):
     def __init__(self, message: str, reason: str) -> None:
         shown = message if len(message) <= 60 else message[:57] + "..."
         super().__init__(f"Message {shown!r} {reason}.")
+
+
+class InvalidEventError(FlukeError, ValueError):
+    """A queue message is not a storage event ``fluke.events`` can decode."""
+
+    def __init__(self, body: str, reason: str) -> None:
+        self.body = body
+        shown = body if len(body) <= 80 else body[:77] + "..."
+        super().__init__(f"Message {shown!r} is not a storage event: {reason}.")
 
 
 class TransferError(FlukeError, RuntimeError):
