@@ -468,6 +468,54 @@ def queue_clear(url: str, yes: bool) -> None:
             queue.clear(suppress_output=True)
 
 
+@main.command("events")
+@click.argument("url")
+@click.option("-n", "--num-messages", type=click.IntRange(min=1), help="Stop after this many.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--follow", is_flag=True, help="Keep polling (see --interval).")
+@click.option("--interval", type=click.FloatRange(min=0), default=5.0, show_default=True)
+@click.option("--raw", is_flag=True, help="Include each event's decoded notification.")
+def events_command(
+    url: str,
+    num_messages: int | None,
+    batch_size: int,
+    follow: bool,
+    interval: float,
+    raw: bool,
+) -> None:
+    """Storage events (S3, Event Grid, GCS) from a queue: one JSON line per event.
+
+    Messages are consumed (as by ``queue poll``). A message that is not a
+    storage event is reported on stderr and skipped; the status is then 3
+    (1 if no event at all was printed).
+    """
+    from fluke.events import storage_events
+    from fluke.exceptions import InvalidEventError
+
+    invalid: list[InvalidEventError] = []
+    printed = 0
+
+    def report(body: str, error: InvalidEventError) -> None:
+        invalid.append(error)
+        click.echo(f"fluke: {REDACT(str(error))}", err=True)
+
+    with _errors():
+        with _queue(url) as queue:
+            events = storage_events(
+                queue,
+                on_invalid=report,
+                num_messages=num_messages,
+                batch_size=batch_size,
+                polling_frequency=interval if follow else None,
+            )
+            for event in events:
+                with _stdout():
+                    click.echo(json.dumps(event.to_dict(raw=raw), default=str))
+                printed += 1
+    if invalid:
+        sys.exit(EXIT_PARTIAL if printed else EXIT_FAILED)
+
+
 @main.command("plugins")
 @json_option
 def plugins_command(as_json: bool) -> None:
