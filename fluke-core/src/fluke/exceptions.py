@@ -5,9 +5,16 @@ Every message names the offending path or value and never contains a secret.
 
 from __future__ import annotations
 
+import errno as _errno
+import os
+from typing import Any, TypeVar
+
 __all__ = [
     "FlukeError",
     "InvalidPathError",
+    "PathNotFoundError",
+    "PermissionDeniedError",
+    "AuthenticationError",
     "InvalidDirectoryError",
     "InvalidFileError",
     "NonStringMetadataKeyError",
@@ -27,16 +34,122 @@ __all__ = [
 ]
 
 
+_MISSING = "does not exist"
+_OS_FIELDS = ("errno", "strerror", "filename")
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _blank(cls: type[_E]) -> _E:
+    """A new, uninitialised ``cls`` (built-in ``OSError`` subclasses need its ``__new__``)."""
+    base: Any = OSError if issubclass(cls, OSError) else Exception
+    error: _E = base.__new__(cls)
+    return error
+
+
+def _restore(cls: type[FlukeError], args: tuple[Any, ...], state: dict[str, Any]) -> FlukeError:
+    """Rebuild a pickled :class:`FlukeError` without calling its ``__init__``."""
+    error = _blank(cls)
+    error.args = args
+    for name, value in state.items():
+        setattr(error, name, value)
+    return error
+
+
 class FlukeError(Exception):
-    """Base class of every exception raised by Fluke."""
+    """Base class of every exception raised by Fluke.
+
+    ``str(error)`` is always the one-line message, also for the errors that
+    are built-in ``OSError`` subclasses too (``FileNotFoundError``,
+    ``PermissionError``), and every error pickles (to and from worker
+    processes) with its message and attributes.
+    """
+
+    def __str__(self) -> str:
+        if len(self.args) == 1:
+            return str(self.args[0])
+        return super().__str__()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        state = dict(self.__dict__)
+        if isinstance(self, OSError):
+            state.update((name, getattr(self, name)) for name in _OS_FIELDS)
+        return (_restore, (type(self), self.args, state))
+
+
+def _as_os_error(error: OSError, code: int, path: str) -> None:
+    """Give ``error`` the ``errno``/``strerror``/``filename`` of a built-in OSError."""
+    error.errno = code
+    error.strerror = os.strerror(code)
+    error.filename = path
 
 
 class InvalidPathError(FlukeError, ValueError):
-    """A path does not exist, or is not acceptable where it was given."""
+    """A path does not exist, or is not acceptable where it was given.
 
-    def __init__(self, path: str, reason: str = "does not exist") -> None:
+    Constructed without a ``reason`` (``InvalidPathError(path)``: the path
+    does not exist), the error is a :class:`PathNotFoundError`, which is also
+    a built-in :class:`FileNotFoundError`. With a reason (a malformed URL, a
+    path escaping its directory, ...) it is not.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> InvalidPathError:
+        reason = args[1] if len(args) > 1 else kwargs.get("reason", _MISSING)
+        chosen: type[InvalidPathError] = cls
+        if cls is InvalidPathError and reason == _MISSING:
+            chosen = PathNotFoundError
+        return _blank(chosen)
+
+    def __init__(self, path: str, reason: str = _MISSING) -> None:
         self.path = path
         super().__init__(f"Path {path!r} {reason}.")
+
+
+class PathNotFoundError(InvalidPathError, FileNotFoundError):
+    """A file or directory does not exist.
+
+    Both an :class:`InvalidPathError` (what Fluke always raised) and a
+    built-in :class:`FileNotFoundError` (``errno`` ``ENOENT``, ``filename``
+    the path).
+    """
+
+    def __init__(self, path: str, reason: str = _MISSING) -> None:
+        super().__init__(path, reason)
+        _as_os_error(self, _errno.ENOENT, path)
+
+
+class PermissionDeniedError(FlukeError, PermissionError):
+    """The service refused an operation on a path: the credentials lack the right.
+
+    Also a built-in :class:`PermissionError` (``errno`` ``EACCES``). The
+    original SDK error is its ``__cause__``.
+
+    :param path: the path, URI, bucket or container the operation was on.
+    :param reason: the service's error code or a short explanation.
+    """
+
+    #: the message, formatted with ``path`` and ``detail`` (`` (reason)`` or empty)
+    template = "Permission denied for {path!r}{detail}."
+
+    def __init__(self, path: str, reason: str | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        detail = f" ({reason})" if reason else ""
+        super().__init__(self.template.format(path=path, detail=detail))
+        _as_os_error(self, _errno.EACCES, path)
+
+
+class AuthenticationError(PermissionDeniedError):
+    """The credentials were refused: wrong, expired or malformed (never shown).
+
+    A :class:`PermissionDeniedError` (so also a :class:`PermissionError`):
+    ``except PermissionError`` catches every refusal, ``except
+    AuthenticationError`` only the ones that need other credentials.
+
+    :param path: the path, URI, bucket or container the request was for.
+    :param reason: the service's error code or a short explanation.
+    """
+
+    template = "Authentication failed for {path!r}{detail}: check the credentials."
 
 
 class InvalidDirectoryError(FlukeError, ValueError):
@@ -82,20 +195,30 @@ class InvalidMetadataError(FlukeError, ValueError):
         super().__init__(f"Metadata key {key!r} {reason}.")
 
 
-class BucketNotFoundError(FlukeError, LookupError):
-    """A bucket (S3, GCS) does not exist or cannot be accessed."""
+class BucketNotFoundError(FlukeError, LookupError, FileNotFoundError):
+    """A bucket (S3, GCS) does not exist.
+
+    Also a built-in :class:`FileNotFoundError`. A bucket the credentials may
+    not access is a :class:`PermissionDeniedError` instead.
+    """
 
     def __init__(self, bucket: str) -> None:
         self.bucket = bucket
-        super().__init__(f"Bucket {bucket!r} does not exist or cannot be accessed.")
+        super().__init__(f"Bucket {bucket!r} does not exist.")
+        _as_os_error(self, _errno.ENOENT, bucket)
 
 
-class ContainerNotFoundError(FlukeError, LookupError):
-    """An Azure Blob container does not exist or cannot be accessed."""
+class ContainerNotFoundError(FlukeError, LookupError, FileNotFoundError):
+    """An Azure Blob container does not exist.
+
+    Also a built-in :class:`FileNotFoundError`. A container the credentials
+    may not access is a :class:`PermissionDeniedError` instead.
+    """
 
     def __init__(self, container: str) -> None:
         self.container = container
-        super().__init__(f"Container {container!r} does not exist or cannot be accessed.")
+        super().__init__(f"Container {container!r} does not exist.")
+        _as_os_error(self, _errno.ENOENT, container)
 
 
 class OverwriteError(FlukeError, FileExistsError):
@@ -104,6 +227,7 @@ class OverwriteError(FlukeError, FileExistsError):
     def __init__(self, path: str) -> None:
         self.path = path
         super().__init__(f"File {path!r} already exists and overwrite is False.")
+        _as_os_error(self, _errno.EEXIST, path)
 
 
 class InvalidChunkSizeError(FlukeError, ValueError):
