@@ -43,6 +43,25 @@ def _normalise_absolute(path: str) -> str:
     return lead + _paths.SEP.join(parts)
 
 
+def _tree_lines(root: str, relative_paths: Iterator[str]) -> Iterator[str]:
+    """``root``, then the sorted ``relative_paths`` as 0.5.0's ``|__`` tree."""
+    yield root
+    shown: set[str] = set()
+    for relative in relative_paths:
+        parts = relative.split(_paths.SEP)
+        for depth in range(1, len(parts)):
+            prefix = _paths.SEP.join(parts[:depth]) + _paths.SEP
+            if prefix not in shown:
+                shown.add(prefix)
+                yield _tree_line(depth, parts[depth - 1] + _paths.SEP)
+        yield _tree_line(len(parts), parts[-1])
+
+
+def _tree_line(level: int, name: str) -> str:
+    """One line of the tree: ``name`` at ``level`` (1: directly inside the root)."""
+    return " " * 3 * (level - 1) + "|__" + name
+
+
 class Dir(Node):
     """A directory on any backend (a prefix on object stores).
 
@@ -180,22 +199,26 @@ class Dir(Node):
         return list(self.traverse(recursively, show_abs_path))
 
     def ls(self, recursively: bool = False, show_abs_path: bool = False) -> None:
-        """Print the listing (recursive: an indented tree)."""
+        """Print the listing after an empty line, as Fluke 0.5.0 did.
+
+        Not recursive: one :meth:`traverse` path a line. Recursive: the dir
+        itself first (its name with ``/``, its path with ``show_abs_path``,
+        ``/`` for a root), then a ``|__`` tree indented 3 spaces per level.
+        """
+        print()  # noqa: T201 - API.md: ls prints
         if not recursively:
             for path in self.traverse(False, show_abs_path):
                 print(path)  # noqa: T201 - API.md: ls prints
             return
-        printed: set[str] = set()
-        for relative in self.traverse(True, False):
-            parts = relative.split(_paths.SEP)
-            for depth in range(len(parts) - 1):
-                prefix = _paths.SEP.join(parts[: depth + 1]) + _paths.SEP
-                if prefix not in printed:
-                    printed.add(prefix)
-                    shown = self._path + prefix if show_abs_path else parts[depth] + _paths.SEP
-                    print("  " * depth + shown)  # noqa: T201 - API.md: ls prints
-            shown = self._path + relative if show_abs_path else parts[-1]
-            print("  " * (len(parts) - 1) + shown)  # noqa: T201 - API.md: ls prints
+        for line in _tree_lines(self._tree_root(show_abs_path), self.traverse(True, False)):
+            print(line)  # noqa: T201 - API.md: ls prints
+
+    def _tree_root(self, show_abs_path: bool) -> str:
+        """The first line of a recursive :meth:`ls`."""
+        name = self.get_name()
+        if name is None:
+            return _paths.SEP
+        return self._path if show_abs_path else name + _paths.SEP
 
     def count(self, recursively: bool = False) -> int:
         """The number of entries :meth:`traverse` yields."""
@@ -248,18 +271,22 @@ class Dir(Node):
     def _file_path(self, file_path: str) -> str:
         full = self._resolve(file_path)
         entry = self._session.stat(full.rstrip(_paths.SEP))
-        if entry is None:
-            raise InvalidPathError(full)
-        if entry.is_dir:
-            raise InvalidFileError(full)
+        if entry is None or entry.is_dir or full.endswith(_paths.SEP):
+            raise InvalidFileError(full)  # API.md (and 0.5.0): not a file
         return full
 
     def get_metadata(self, file_path: str) -> dict[str, str]:
-        """A copy of the local metadata of a file inside."""
+        """A copy of the local metadata of a file inside.
+
+        :raises InvalidFileError: no file is there (nothing, or a directory).
+        """
         return dict(self._session.local_metadata(self._file_path(file_path)))
 
     def set_metadata(self, file_path: str, metadata: dict[str, str]) -> None:
-        """Replace the local metadata of a file inside (seen by its Files)."""
+        """Replace the local metadata of a file inside (seen by its Files).
+
+        :raises InvalidFileError: no file is there (nothing, or a directory).
+        """
         checked = check_metadata(metadata)
         self._session.replace_local_metadata(self._file_path(file_path), checked)
 

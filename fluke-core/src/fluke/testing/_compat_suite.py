@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from fluke._dir import Dir
+from fluke.exceptions import InvalidFileError
 from fluke.local import LocalDir
 from fluke.testing._targets import StorageTarget
 
@@ -35,3 +39,68 @@ class CompatSuite:
             src.set_metadata("meta.txt", {"transfer": "True"})
             assert src.transfer_to(local, include_metadata=True, suppress_output=True)
         assert local.get_metadata("meta.txt") == {"transfer": "True"}
+
+    # -- Dir metadata on a path that is not a file (issue 16, fix 1) ---------
+
+    @pytest.mark.parametrize("path", ["nothing.txt", "sub/nothing.txt", "sub", "sub/"])
+    def test_dir_metadata_of_a_non_file_is_invalid_file(self, tree: Dir, path: str) -> None:
+        """API.md (and 0.5.0): ``InvalidFileError``, naming the path, nothing stored."""
+        with pytest.raises(InvalidFileError, match=re.escape(path.rstrip("/"))):
+            tree.get_metadata(path)
+        with pytest.raises(InvalidFileError, match=re.escape(path.rstrip("/"))):
+            tree.set_metadata(path, {"k": "v"})
+        assert not tree.path_exists("nothing.txt")
+        assert not tree.path_exists("sub/nothing.txt")
+
+    # -- Dir.ls prints what 0.5.0 printed (issue 16, fix 5) ------------------
+
+    def test_ls_prints_a_blank_line_then_the_top_level(
+        self, tree: Dir, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        tree.ls()
+        assert capsys.readouterr().out == "\na.txt\nb.bin\nsub/\nsub2/\n"
+        tree.ls(show_abs_path=True)
+        lines = [tree.get_path() + name for name in ("a.txt", "b.bin", "sub/", "sub2/")]
+        assert capsys.readouterr().out == "\n" + "".join(line + "\n" for line in lines)
+
+    def test_ls_recursively_prints_0_5_0s_tree(
+        self, tree: Dir, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        tree.ls(recursively=True)
+        name = tree.get_name()
+        root = "/" if name is None else name + "/"
+        assert capsys.readouterr().out == f"\n{root}\n{_TREE_BELOW_ROOT}"
+        tree.ls(recursively=True, show_abs_path=True)
+        root = "/" if name is None else tree.get_path()
+        assert capsys.readouterr().out == f"\n{root}\n{_TREE_BELOW_ROOT}"
+
+    def test_ls_recursively_on_a_subdir(
+        self, tree: Dir, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        sub = tree.get_subdir("sub")
+        sub.ls(recursively=True)
+        assert capsys.readouterr().out == "\nsub/\n|__c.txt\n|__deeper/\n   |__d.txt\n"
+        sub.ls(recursively=True, show_abs_path=True)
+        assert capsys.readouterr().out == f"\n{sub.get_path()}\n|__c.txt\n|__deeper/\n   |__d.txt\n"
+
+    def test_ls_of_an_empty_dir(
+        self, target: StorageTarget, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        with target.dir("empty/", create_if_missing=True) as empty:
+            empty.ls()
+            assert capsys.readouterr().out == "\n"
+            empty.ls(recursively=True)
+            assert capsys.readouterr().out == "\nempty/\n"
+
+
+#: what 0.5.0's ``ls(recursively=True)`` printed below the root for ``TREE``
+_TREE_BELOW_ROOT = (
+    "|__a.txt\n"
+    "|__b.bin\n"
+    "|__sub/\n"
+    "   |__c.txt\n"
+    "   |__deeper/\n"
+    "      |__d.txt\n"
+    "|__sub2/\n"
+    "   |__e.txt\n"
+)

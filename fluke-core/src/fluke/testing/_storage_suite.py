@@ -151,7 +151,7 @@ class StorageSuite(SafetySuite, CompatSuite):
         assert capsys.readouterr().out.split() == ["a.txt", "b.bin", "sub/", "sub2/"]
         tree.ls(recursively=True)
         lines = capsys.readouterr().out.splitlines()
-        assert "  deeper/" in lines and "    d.txt" in lines
+        assert "   |__deeper/" in lines and "      |__d.txt" in lines  # 0.5.0's tree
 
     def test_path_exists_and_is_file(self, tree: Dir) -> None:
         assert tree.path_exists("a.txt") and tree.is_file("a.txt")
