@@ -206,17 +206,20 @@ class GCPAuth:
     def get_credentials(self) -> dict[str, str]:
         """What this auth was built from (paths and names only, never key material).
 
-        ``{"project_id": ..., "adc": path}`` for ADC files,
-        ``{"sak": path}`` (plus ``project_id``) for service account keys,
-        ``{"project_id": ..., "endpoint": ...}`` for emulators.
+        As Fluke 0.5.0: ``{"project_id": ..., "adc": path}`` for ADC files and
+        ``{"sak": path}`` for service account keys (the key's project is
+        :meth:`get_project_id`). Auths 0.5.0 did not have give
+        ``{"project_id": ..., "endpoint": ...}`` (emulators) or
+        ``{"project_id": ...}`` (:meth:`from_default`), leaving out what is
+        ``None``.
         """
+        if self._kind == "service_account_key" and self._path is not None:
+            return {self._SERVICE_ACCOUNT_KEY: self._path}
         result: dict[str, str] = {}
         if self._project_id is not None:
             result[self._PROJECT_ID] = self._project_id
         if self._kind == "application_default_credentials" and self._path is not None:
             result[self._APPLICATION_DEFAULT_CREDENTIALS] = self._path
-        if self._kind == "service_account_key" and self._path is not None:
-            result[self._SERVICE_ACCOUNT_KEY] = self._path
         if self._endpoint is not None:
             result["endpoint"] = self._endpoint
         return result

@@ -262,23 +262,24 @@ class RemoteAuth:
         return self._verify_host
 
     def get_credentials(self) -> dict[str, Any]:
-        """Everything needed to log in, as a dict.
+        """Everything needed to log in, as a dict: the keys Fluke 0.5.0 returned.
 
-        Keys: ``hostname``, ``port``, ``username``, ``password`` (or ``None``),
-        ``pkey`` and ``passphrase`` (or ``None``), ``public_key`` (a
-        :class:`RemoteAuth.PublicKey` or ``None``), ``verify_host``. The dict
+        A password login gives ``hostname``, ``username``, ``password``,
+        ``port``, ``public_key`` (a :class:`RemoteAuth.PublicKey` or ``None``)
+        and ``verify_host``; a key login gives ``pkey`` (the key file's path)
+        and ``passphrase`` (or ``None``) instead of ``password``. The dict
         holds the secrets themselves: do not log it.
         """
-        return {
-            "hostname": self._hostname,
-            "port": self.get_port(),
-            "username": self._username,
-            "password": self._password,
-            "pkey": self._pkey,
-            "passphrase": self._passphrase,
-            "public_key": self._public_key,
-            "verify_host": self._verify_host,
-        }
+        credentials: dict[str, Any] = {"hostname": self._hostname, "username": self._username}
+        if self._pkey is not None:
+            credentials["pkey"] = self._pkey
+            credentials["passphrase"] = self._passphrase
+        if self._password is not None:
+            credentials["password"] = self._password
+        credentials["port"] = self.get_port()
+        credentials["public_key"] = self._public_key
+        credentials["verify_host"] = self._verify_host
+        return credentials
 
     def __repr__(self) -> str:
         method = "key" if self._pkey is not None else "password"
