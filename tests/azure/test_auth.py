@@ -139,7 +139,7 @@ def test_service_principal_and_default_credential_build_without_network() -> Non
     assert default.get_credentials() == {"account_url": "https://other.blob.core.windows.net/"}
     with pytest.raises(RedactedValueError, match="not an http"):
         AzureAuth.from_default_credential("ftp://nope")
-    with pytest.raises(TypeError, match="client_secret"):
+    with pytest.raises(ValueError, match="client_secret is empty"):
         AzureAuth.from_service_principal("https://a.blob.core.windows.net", "t", "c", "")
 
 

@@ -26,10 +26,17 @@ MAX_POOL_CONNECTIONS = 32
 
 
 def _optional_str(name: str, value: object) -> str | None:
+    """``value`` if it is a non-empty str, ``None`` if it is ``None``.
+
+    :raises TypeError: ``value`` is neither a str nor ``None``.
+    :raises ValueError: ``value`` is the empty string.
+    """
     if value is None:
         return None
-    if not isinstance(value, str) or not value:
-        raise TypeError(f"{name} must be a non-empty str or None, not {type(value).__name__}")
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} is empty: give a non-empty str, or None to leave it unset")
     return value
 
 
@@ -59,6 +66,7 @@ class AWSAuth:
     :raises ValueError: only one of the two keys is given, or a session token
         without keys.
     :raises TypeError: a parameter is not a string.
+    :raises ValueError: a parameter is the empty string (the message names it).
     """
 
     class Region(str, enum.Enum):

@@ -47,8 +47,16 @@ POOL_SIZE = 32
 
 
 def _check_str(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
+    """``value`` without surrounding whitespace (never shown in an error).
+
+    :raises TypeError: ``value`` is not a str.
+    :raises ValueError: ``value`` is empty or only whitespace.
+    """
+    if not isinstance(value, str):
         raise TypeError(f"{name} must be a non-empty str, not {type(value).__name__}")
+    if not value.strip():
+        blank = "empty" if not value else "only whitespace"
+        raise ValueError(f"{name} is {blank}: give a non-empty str")
     return value.strip()
 
 
@@ -160,6 +168,8 @@ class AzureAuth:
 
         :param account_url: the Blob service URL of the storage account.
         :param queue_url: the Queue service URL, if it cannot be derived.
+        :raises ValueError: ``tenant_id``, ``client_id`` or ``client_secret``
+            is empty (the message names which, never its value).
         """
         blob_url = _service_url("account_url", account_url)
         tenant = _check_str("tenant_id", tenant_id)
