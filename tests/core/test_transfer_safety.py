@@ -30,18 +30,36 @@ def _memory_dir(objects: dict[str, bytes]):  # type: ignore[no-untyped-def]
     return root
 
 
-def test_two_keys_landing_on_one_destination_both_fail_by_name(tmp_path: Path) -> None:
-    """Finding 4: S3 keys ``a/../coll.txt`` and ``coll.txt`` both "transferred"."""
+def test_two_keys_landing_on_one_destination_are_never_both_written(tmp_path: Path) -> None:
+    """Finding 4: S3 keys ``a/../coll.txt`` and ``coll.txt`` both "transferred".
+
+    The streaming engine (issue 11) holds back only the odd key (not in
+    normal form) and refuses it, naming both; the key in normal form is
+    copied as it streams by. Nothing is written twice.
+    """
     source = _memory_dir({"a/../coll.txt": b"first", "coll.txt": b"second", "ok.txt": b"fine"})
     destination = LocalDir(str(tmp_path), create_if_missing=True)
     report = source.transfer_to(destination, recursively=True, suppress_output=True)
-    assert [outcome.source.rsplit("/", 1)[-1] for outcome in report.transferred] == ["ok.txt"]
-    failed = {outcome.source: outcome.error for outcome in report.failed}
-    assert len(failed) == 2
-    for error in failed.values():
-        assert isinstance(error, TransferError)
-        assert "a/../coll.txt" in str(error) and "memory://" in str(error)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["ok.txt"]
+    names = [outcome.source.rsplit("/", 1)[-1] for outcome in report.transferred]
+    assert names == ["coll.txt", "ok.txt"]
+    assert [outcome.source.endswith("/a/../coll.txt") for outcome in report.failed] == [True]
+    error = report.failed[0].error
+    assert isinstance(error, TransferError)
+    assert "a/../coll.txt" in str(error) and "memory://" in str(error)
+    assert str(error).count("coll.txt") >= 3  # names both sources and the destination
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["coll.txt", "ok.txt"]
+    assert (tmp_path / "coll.txt").read_bytes() == b"second"
+
+
+def test_two_odd_keys_landing_on_one_destination_both_fail(tmp_path: Path) -> None:
+    source = _memory_dir({"a/../coll.txt": b"first", "b/../coll.txt": b"second"})
+    destination = LocalDir(str(tmp_path), create_if_missing=True)
+    report = source.transfer_to(destination, recursively=True, suppress_output=True)
+    assert not report.transferred and len(report.failed) == 2
+    for outcome in report.failed:
+        assert isinstance(outcome.error, TransferError)
+        assert "a/../coll.txt" in str(outcome.error) and "b/../coll.txt" in str(outcome.error)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("chunk_size", [1024**4, 2**63])

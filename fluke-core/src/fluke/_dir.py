@@ -320,7 +320,7 @@ class Dir(Node):
 
         :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``.
         """
-        from fluke.transfer import TransferSource, transfer
+        from fluke.transfer import DirSource, transfer
         from fluke.transfer._execute import same_location
 
         if not isinstance(dst, Dir):
@@ -329,11 +329,8 @@ class Dir(Node):
             raise InvalidPathError(
                 dst.get_uri(), "is both the source and the destination of the transfer"
             )
-        sources = (
-            TransferSource.from_entry(self._session, entry, entry.path[len(self._path) :])
-            for entry in self._entries(recursively)
-            if not entry.is_dir and (filter is None or filter(entry.path))
-        )
+        # the engine lists the directory itself: in shards, streamed, resumable
+        sources = DirSource(self._session, self._path, recursively, filter)
         return transfer(
             sources,
             dst,

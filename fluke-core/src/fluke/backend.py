@@ -351,6 +351,19 @@ class StorageBackend(abc.ABC):
         The default does nothing (backends without user metadata).
         """
 
+    def cleanup_leftovers(self, prefix: str, *, since: float) -> int:
+        """Remove what interrupted writes under directory ``prefix`` left behind.
+
+        A transfer killed mid-copy may leave its writers' temporary state:
+        ``.fluke-part`` files on SFTP, unfinished multipart uploads on S3.
+        A resumed journal calls this for its destination with the time the
+        killed run started: remove only such leftovers created at or after
+        ``since`` (POSIX time; allow for clock skew), never a finished file.
+        Return how many were removed. The default does nothing (backends
+        whose writers leave nothing, or whose leftovers expire by themselves).
+        """
+        return 0
+
     # -- optional extras ---------------------------------------------------
 
     def get_metadata(self, path: str) -> dict[str, str]:

@@ -79,3 +79,21 @@ def fluke_url_schemes() -> Mapping[str, str]:
         URL of the wrong kind.
     """
     raise NotImplementedError
+
+
+@hookspec(firstresult=True)
+def fluke_transfer_executor(executor: object) -> object | None:
+    """Adapt the ``executor=`` object a user passed to ``transfer_to``.
+
+    Called only when that object is neither ``None`` nor ``"threads"`` (the
+    in-process thread pool, the default). Return ``None`` when the object is
+    not yours (check its type by name: importing your SDK here for nothing
+    slows every transfer down); otherwise return an object with the
+    ``run_transfer(files, job, record)`` method of
+    :class:`fluke.transfer.TransferExecutor`. ``fluke-dask`` adapts a
+    ``dask.distributed.Client`` this way; a Ray executor could do the same.
+
+    :param executor: the user's object.
+    :return: a transfer executor, or ``None``.
+    """
+    raise NotImplementedError

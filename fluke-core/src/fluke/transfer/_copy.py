@@ -1,19 +1,30 @@
-"""Copying one file: server-side, streamed, or in concurrent parts."""
+"""Copying one file (the copy room): server-side, streamed, or in concurrent parts.
+
+:func:`copy_one` takes one planned file to its outcome: it looks at the source
+and the destination, decides (skip, refuse, dry run), picks the cheapest
+correct strategy and runs it. It calls nothing back in the scheduler.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from fluke.backend import Checksum, StorageBackend
-from fluke.exceptions import SourceChangedError, TransferError
+from fluke import _paths
+from fluke._session import Session
+from fluke.backend import Checksum, Entry, StorageBackend
+from fluke.exceptions import InvalidPathError, OverwriteError, SourceChangedError, TransferError
 from fluke.transfer._budget import MemoryBudget
+from fluke.transfer._identity import Side, is_identical
 from fluke.transfer._plan import FileTask, PartTask, split
+from fluke.transfer._report import FileOutcome
 from fluke.transfer._retry import RetryPolicy, with_retries
+from fluke.transfer._sources import UNKNOWN, PlannedFile, TransferSource
 from fluke.transfer._verify import StreamDigest
 
 logger = logging.getLogger("fluke.transfer")
@@ -35,6 +46,8 @@ class CopyContext:
     retry: RetryPolicy
     add_progress: Callable[[int], None]
     chunk_size: int | None
+    #: how to find what exists at a destination path (``None``: ``stat``)
+    lookup: Callable[[str], Entry | None] | None = None
 
 
 def retrying(
@@ -225,3 +238,148 @@ def copy_in_parts(
         writer.abort()
         raise
     writer.commit()
+
+
+@dataclass(frozen=True)
+class CopyOptions:
+    """The per-file choices of one transfer (see :func:`fluke.transfer.transfer`)."""
+
+    overwrite: bool = False
+    include_metadata: bool = False
+    chunk_size: int | None = None
+    skip_identical: bool = False
+    dry_run: bool = False
+
+    @property
+    def looks_at_destination(self) -> bool:
+        """Whether a file's destination must be looked up before copying it."""
+        return self.skip_identical or not self.overwrite
+
+
+def same_location(
+    first: StorageBackend, first_path: str, second: StorageBackend, second_path: str
+) -> bool:
+    """Whether two backend paths name the same place (same kind of backend and URI)."""
+    return type(first) is type(second) and first.uri(first_path).rstrip(_paths.SEP) == second.uri(
+        second_path
+    ).rstrip(_paths.SEP)
+
+
+def _metadata_for(src: TransferSource) -> dict[str, str]:
+    local = src.session.local_metadata(src.path)
+    return dict(local) if local else src.session.real_metadata(src.path)
+
+
+def _times_and_sum(entry: Entry | None) -> tuple[float | None, Checksum | None]:
+    return (None, None) if entry is None else (entry.mtime, entry.checksum)
+
+
+def _inspect(
+    planned: PlannedFile, dst: StorageBackend, opts: CopyOptions, ctx: CopyContext, source_uri: str
+) -> tuple[TransferSource, Entry | None, bool]:
+    """The source as it is now, what is at the destination, whether identical."""
+    src = known = planned.source
+    if src.size is None:
+        entry = src.session.stat(src.path)
+        if entry is None or entry.is_dir:
+            raise InvalidPathError(source_uri)
+        known = TransferSource.from_entry(src.session, entry, src.relative)
+    existing = planned.existing
+    if existing is UNKNOWN:
+        lookup = ctx.lookup or dst.stat
+        existing = lookup(planned.destination) if opts.looks_at_destination else None
+    compare = opts.skip_identical or planned.verify_existing
+    same = compare and is_identical(
+        Side(src.session.backend, src.path, known.mtime, known.checksum),
+        Side(dst, planned.destination, *_times_and_sum(existing)),
+        known.size or 0,
+        existing,
+    )
+    return known, existing, same
+
+
+def copy_one(
+    planned: PlannedFile, dst_session: Session, opts: CopyOptions, ctx: CopyContext
+) -> FileOutcome:
+    """Take one planned file to its outcome; never raises for a per-file problem."""
+    started = time.monotonic()
+    src = planned.source
+    src_backend = src.session.backend
+    dst_backend = dst_session.backend
+    dst_path = planned.destination
+    source_uri = src_backend.uri(src.path)
+    destination_uri = dst_backend.uri(dst_path)
+    if same_location(src_backend, src.path, dst_backend, dst_path):
+        error = InvalidPathError(source_uri, "is both the source and the destination")
+        return FileOutcome(source_uri, destination_uri, "failed", error=error)
+    try:
+        # these requests fail transiently like the copy itself: retry them alike
+        known, existing, same = retrying(
+            ctx,
+            (src_backend, dst_backend),
+            source_uri,
+            lambda: _inspect(planned, dst_backend, opts, ctx, source_uri),
+        )
+        size = known.size or 0
+        if same:
+            return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
+        if not opts.overwrite and existing is not None:
+            raise OverwriteError(destination_uri)
+        if opts.dry_run:
+            return FileOutcome(source_uri, destination_uri, "planned", size)
+        metadata = (
+            retrying(ctx, (src_backend,), source_uri, lambda: _metadata_for(src))
+            if opts.include_metadata
+            else None
+        )
+        task = FileTask(
+            src.path,
+            dst_path,
+            source_uri,
+            destination_uri,
+            size,
+            metadata,
+            known.checksum,
+            known.version,
+            known.mtime,
+            opts.overwrite,
+        )
+        run_task(task, src_backend, dst_backend, ctx)
+        if dst_session.cache is not None:
+            dst_session.purge()
+        if metadata and not dst_backend.capabilities.user_metadata:
+            # no native metadata: the copy's metadata lives on as the destination
+            # Dir's local metadata for the new file (API.md, as Fluke 0.5.0 did)
+            dst_session.replace_local_metadata(dst_path, metadata)
+        return FileOutcome(
+            source_uri, destination_uri, "transferred", size, time.monotonic() - started
+        )
+    except Exception as error:
+        logger.warning("transfer of %s failed: %s", source_uri, error)
+        return FileOutcome(
+            source_uri, destination_uri, "failed", 0, time.monotonic() - started, error
+        )
+
+
+def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext) -> None:
+    """Pick the cheapest correct way to copy ``task`` and do it."""
+    domain = src.copy_domain()
+    if domain is not None and domain == dst.copy_domain() and src.capabilities.server_side_copy:
+        logger.debug("server-side copy %s -> %s", task.source_uri, task.destination_uri)
+        copy_server_side(task, src, dst, ctx)
+        return
+    part_size = part_size_for(task.size, dst, ctx.chunk_size)
+    if task.size >= 2 * part_size:
+        writer = dst.open_part_writer(
+            task.destination,
+            size=task.size,
+            part_size=part_size,
+            metadata=task.metadata,
+            overwrite=task.overwrite,
+            mtime=task.source_mtime,
+        )
+        if writer is not None:
+            logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
+            copy_in_parts(task, src, dst, ctx, part_size, writer)
+            return
+    copy_streamed(task, src, dst, ctx)

@@ -1,75 +1,53 @@
-"""Running a transfer: plan each file, copy concurrently, verify, report."""
+"""Running a transfer: the plan, schedule, copy and record rooms wired together.
+
+* plan (:mod:`._listing`): sources are listed lazily (in concurrent shards
+  for a directory) and given their destination; the destination check is
+  bounded (:mod:`._destcheck`);
+* schedule (:mod:`._schedule`): an executor copies the planned files, at most
+  a bounded window of them in flight;
+* copy one file (:mod:`._copy`);
+* record (:mod:`._report`, :mod:`._journal`): counts and failures in memory,
+  every outcome in a spilling store, and the journal when one is given.
+
+Memory stays flat in the number of files: nothing here holds the listing.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
+import queue
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fluke import _paths
-from fluke._session import Session
-from fluke.backend import Checksum, Entry, StorageBackend
-from fluke.exceptions import InvalidChunkSizeError, InvalidPathError, OverwriteError, TransferError
+from fluke.exceptions import InvalidChunkSizeError, TransferError
 from fluke.transfer._budget import MemoryBudget
-from fluke.transfer._copy import (
-    CopyContext,
-    copy_in_parts,
-    copy_server_side,
-    copy_streamed,
-    part_size_for,
-    retrying,
-)
-from fluke.transfer._identity import Side, is_identical
-from fluke.transfer._plan import FileTask
+from fluke.transfer._copy import CopyContext, CopyOptions, copy_one, same_location
+from fluke.transfer._destcheck import DirectoryLookup
+from fluke.transfer._journal import Journal, identity_of
+from fluke.transfer._listing import Planner, ShardLister, bounded_put, plan_iterable
 from fluke.transfer._report import FileOutcome, TransferReport
-from fluke.transfer._retry import RetryPolicy, with_retries
+from fluke.transfer._retry import RetryPolicy
+from fluke.transfer._schedule import CopyJob, resolve_executor
+from fluke.transfer._sources import DirSource, PlannedFile, TransferSource
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
+
+__all__ = ["DEFAULT_MEMORY_BUDGET", "TransferSource", "same_location", "transfer"]
 
 logger = logging.getLogger("fluke.transfer")
 
 MiB = 1024 * 1024
 DEFAULT_MEMORY_BUDGET = 128 * MiB
+#: Planned files waiting for a worker, per worker.
+WINDOW_PER_WORKER = 8
 ProgressCallback = Callable[[FileOutcome], None]
-
-
-@dataclass
-class TransferSource:
-    """One file to copy: its session, full path, and path relative to the copy root.
-
-    ``size``, ``checksum``, ``version`` and ``mtime`` are what the listing said
-    (``None``: the engine asks the backend).
-    """
-
-    session: Session
-    path: str
-    relative: str
-    size: int | None = None
-    checksum: Checksum | None = None
-    version: str | None = None
-    mtime: float | None = None
-
-    @classmethod
-    def from_entry(cls, session: Session, entry: Entry, relative: str) -> TransferSource:
-        """The source described by a listing ``entry``."""
-        return cls(
-            session, entry.path, relative, entry.size, entry.checksum, entry.version, entry.mtime
-        )
-
-
-@dataclass
-class _Options:
-    overwrite: bool
-    include_metadata: bool
-    chunk_size: int | None
-    skip_identical: bool
-    dry_run: bool
 
 
 class _Progress:
@@ -95,181 +73,74 @@ class _Progress:
             self._bar.close()
 
 
-Lookup = Callable[[str], "Entry | None"]
+class _Recorder:
+    """The record room: report, journal and the user's callback, for each outcome."""
+
+    def __init__(
+        self, report: TransferReport, journal: Journal | None, callback: ProgressCallback | None
+    ) -> None:
+        self.report, self.journal, self.callback = report, journal, callback
+        self._lock = threading.Lock()
+
+    def __call__(self, planned: PlannedFile | None, outcome: FileOutcome) -> None:
+        self.report.add(outcome)
+        if self.journal is not None and planned is not None and outcome.status != "planned":
+            source = planned.source
+            if outcome.status == "failed":
+                self.journal.failed(source.relative, None, repr(outcome.error))
+            else:
+                self.journal.committed(
+                    source.relative, source.size, source.mtime, source.version, source.checksum
+                )
+        if self.callback is not None:
+            with self._lock:
+                self.callback(outcome)
 
 
-def _metadata_for(src: TransferSource) -> dict[str, str]:
-    local = src.session.local_metadata(src.path)
-    return dict(local) if local else src.session.real_metadata(src.path)
+def _check_arguments(
+    dst: Dir, chunk_size: int | None, memory_budget: int, max_workers: int | None
+) -> None:
+    from fluke._dir import Dir
 
-
-def _copy_one(
-    src: TransferSource, dst_path: str, dst: Dir, opts: _Options, ctx: CopyContext, lookup: Lookup
-) -> FileOutcome:
-    started = time.monotonic()
-    src_backend = src.session.backend
-    dst_session: Session = dst._session
-    dst_backend = dst_session.backend
-    source_uri = src_backend.uri(src.path)
-    destination_uri = dst_backend.uri(dst_path)
-    if same_location(src_backend, src.path, dst_backend, dst_path):
-        error = InvalidPathError(source_uri, "is both the source and the destination")
-        return FileOutcome(source_uri, destination_uri, "failed", error=error)
-
-    def inspect() -> tuple[TransferSource, Entry | None, bool]:
-        """The source as it is now, what is at the destination, whether identical."""
-        known = src
-        if src.size is None:
-            entry = src.session.stat(src.path)
-            if entry is None or entry.is_dir:
-                raise InvalidPathError(source_uri)
-            known = TransferSource.from_entry(src.session, entry, src.relative)
-        size = known.size or 0
-        existing = lookup(dst_path) if opts.skip_identical or not opts.overwrite else None
-        same = opts.skip_identical and is_identical(
-            Side(src_backend, src.path, known.mtime, known.checksum),
-            Side(dst_backend, dst_path, *_times_and_sum(existing)),
-            size,
-            existing,
-        )
-        return known, existing, same
-
-    try:
-        # these requests fail transiently like the copy itself: retry them alike
-        known, existing, same = retrying(ctx, (src_backend, dst_backend), source_uri, inspect)
-        size = known.size or 0
-        if same:
-            return FileOutcome(source_uri, destination_uri, "skipped", 0, 0.0)
-        if not opts.overwrite and existing is not None:
-            raise OverwriteError(destination_uri)
-        if opts.dry_run:
-            return FileOutcome(source_uri, destination_uri, "planned", size)
-        metadata = (
-            retrying(ctx, (src_backend,), source_uri, lambda: _metadata_for(src))
-            if opts.include_metadata
-            else None
-        )
-        task = FileTask(
-            src.path,
-            dst_path,
-            source_uri,
-            destination_uri,
-            size,
-            metadata,
-            known.checksum,
-            known.version,
-            known.mtime,
-            opts.overwrite,
-        )
-        _run(task, src_backend, dst_backend, ctx, opts)
-        dst_session.purge()
-        if metadata and not dst_backend.capabilities.user_metadata:
-            # no native metadata: the copy's metadata lives on as the destination
-            # Dir's local metadata for the new file (API.md, as Fluke 0.5.0 did)
-            dst_session.replace_local_metadata(dst_path, metadata)
-        return FileOutcome(
-            source_uri, destination_uri, "transferred", size, time.monotonic() - started
-        )
-    except Exception as error:
-        logger.warning("transfer of %s failed: %s", source_uri, error)
-        return FileOutcome(
-            source_uri, destination_uri, "failed", 0, time.monotonic() - started, error
-        )
-
-
-def _times_and_sum(entry: Entry | None) -> tuple[float | None, Checksum | None]:
-    return (None, None) if entry is None else (entry.mtime, entry.checksum)
-
-
-def same_location(
-    first: StorageBackend, first_path: str, second: StorageBackend, second_path: str
-) -> bool:
-    """Whether two backend paths name the same place (same kind of backend and URI)."""
-    return type(first) is type(second) and first.uri(first_path).rstrip(_paths.SEP) == second.uri(
-        second_path
-    ).rstrip(_paths.SEP)
-
-
-def _run(task: FileTask, src: Any, dst: Any, ctx: CopyContext, opts: _Options) -> None:
-    """Pick the cheapest correct way to copy ``task`` and do it."""
-    domain = src.copy_domain()
-    if domain is not None and domain == dst.copy_domain() and src.capabilities.server_side_copy:
-        logger.debug("server-side copy %s -> %s", task.source_uri, task.destination_uri)
-        copy_server_side(task, src, dst, ctx)
-        return
-    part_size = part_size_for(task.size, dst, opts.chunk_size)
-    if task.size >= 2 * part_size:
-        writer = dst.open_part_writer(
-            task.destination,
-            size=task.size,
-            part_size=part_size,
-            metadata=task.metadata,
-            overwrite=task.overwrite,
-            mtime=task.source_mtime,
-        )
-        if writer is not None:
-            logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
-            copy_in_parts(task, src, dst, ctx, part_size, writer)
-            return
-    copy_streamed(task, src, dst, ctx)
-
-
-def _plan_destinations(
-    items: list[TransferSource], dst: Dir
-) -> tuple[list[tuple[TransferSource, str]], list[FileOutcome]]:
-    """Each source's destination path; sources that cannot have one fail by name.
-
-    Refused: relative paths that escape ``dst``, and *collisions*: two
-    sources that would land on the same destination path (``a/../x`` and
-    ``x``), which both fail rather than one silently replacing the other.
-    """
-    planned: list[tuple[TransferSource, str]] = []
-    failed: list[FileOutcome] = []
-    by_destination: dict[str, list[TransferSource]] = {}
-    backend = dst._session.backend
-    for item in items:
-        try:
-            path = _paths.join_relative(dst.get_path(), item.relative)
-        except Exception as unsafe:
-            uri = item.session.backend.uri(item.path)
-            failed.append(FileOutcome(uri, item.relative, "failed", error=unsafe))
-            continue
-        by_destination.setdefault(path, []).append(item)
-    for path, sources in by_destination.items():
-        if len(sources) == 1:
-            planned.append((sources[0], path))
-            continue
-        uris = [source.session.backend.uri(source.path) for source in sources]
-        for uri in uris:
-            others = ", ".join(repr(other) for other in uris if other != uri)
-            collision = TransferError(
-                f"{uri} and {others} would both be copied to {backend.uri(path)!r}; "
-                "neither was copied"
+    if not isinstance(dst, Dir):
+        raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
+    if chunk_size is not None:
+        dst._session.backend.validate_part_size(chunk_size)
+        if chunk_size > memory_budget:
+            raise InvalidChunkSizeError(
+                chunk_size, f"must not exceed the memory budget of {memory_budget} bytes"
             )
-            failed.append(FileOutcome(uri, backend.uri(path), "failed", error=collision))
-    return planned, failed
+    if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
+        raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
 
 
-#: From this many files on, the destination is listed once instead of one stat per file.
-PRELIST_FROM = 8
-
-
-def _destination_lookup(dst: Dir, count: int, opts: _Options, policy: RetryPolicy) -> Lookup:
-    """How to find what already exists at a destination path."""
-    backend = dst._session.backend
-    if count < PRELIST_FROM or (opts.overwrite and not opts.skip_identical):
-        return backend.stat
-    existing = with_retries(
-        lambda: {entry.path: entry for entry in backend.list(dst.get_path(), True)},
-        policy=policy,
-        is_transient=backend.is_transient,
-        what=dst.get_uri(),
+def _open_journal(
+    path: str | os.PathLike[str], sources: DirSource | None, dst: Dir, opts: CopyOptions
+) -> Journal:
+    source_uri = "(explicit files)"
+    recursive = False
+    if sources is not None:
+        source_uri = sources.session.backend.uri(sources.root)
+        recursive = sources.recursive
+    identity = identity_of(
+        source=source_uri,
+        destination=dst.get_uri(),
+        recursive=recursive,
+        overwrite=opts.overwrite,
+        include_metadata=opts.include_metadata,
     )
-    return existing.get
+    journal = Journal(path, identity)
+    if journal.resuming and journal.previous_start is not None:
+        cleaned = dst._session.backend.cleanup_leftovers(
+            dst.get_path(), since=journal.previous_start
+        )
+        if cleaned:
+            logger.info("removed %d leftovers of the interrupted run", cleaned)
+    return journal
 
 
 def transfer(
-    sources: Iterable[TransferSource],
+    sources: Iterable[TransferSource] | DirSource,
     dst: Dir,
     *,
     overwrite: bool = False,
@@ -282,9 +153,13 @@ def transfer(
     callback: ProgressCallback | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
     retry: RetryPolicy | None = None,
+    journal: str | os.PathLike[str] | None = None,
+    executor: object = None,
 ) -> TransferReport:
     """Copy ``sources`` into directory ``dst``.
 
+    :param sources: the files (:class:`TransferSource`), or a
+        :class:`DirSource` the engine lists itself, in concurrent shards.
     :param overwrite: replace existing destination files (else each one is a
         reported :class:`~fluke.exceptions.OverwriteError`).
     :param include_metadata: carry the local metadata (or the real metadata
@@ -298,61 +173,144 @@ def transfer(
         (see :mod:`fluke.transfer._identity` for how identity is decided;
         the same size alone never is).
     :param dry_run: return the plan without moving bytes.
-    :param callback: called with each file's outcome as it completes.
+    :param callback: called with each file's outcome as it completes (from
+        the engine's threads, one call at a time).
     :param memory_budget: most bytes buffered at once across all workers.
     :param retry: how transient errors are retried (default: 5 tries).
+    :param journal: a SQLite file recording the plan and each file's state;
+        the same call with the same journal resumes (see
+        :mod:`fluke.transfer._journal`).
+    :param executor: who runs the copies: ``None`` (the in-process thread
+        pool), or an object a plugin adapts (a ``dask.distributed.Client``
+        with fluke-dask installed).
     :raises InvalidChunkSizeError: ``dst`` cannot accept ``chunk_size``, or it
         exceeds ``memory_budget``.
+    :raises JournalMismatchError: ``journal`` records another transfer.
     """
-    from fluke._dir import Dir
-
-    if not isinstance(dst, Dir):
-        raise TypeError(f"transfer destination must be a Dir, not {type(dst).__name__}")
-    if chunk_size is not None:
-        dst._session.backend.validate_part_size(chunk_size)
-        if chunk_size > memory_budget:
-            raise InvalidChunkSizeError(
-                chunk_size, f"must not exceed the memory budget of {memory_budget} bytes"
-            )
-    if max_workers is not None and (isinstance(max_workers, bool) or max_workers < 1):
-        raise ValueError(f"max_workers must be a positive int, not {max_workers!r}")
-    opts = _Options(overwrite, include_metadata, chunk_size, skip_identical, dry_run)
-    items = list(sources)
+    _check_arguments(dst, chunk_size, memory_budget, max_workers)
+    if journal is not None and dry_run:
+        raise ValueError("a dry run records nothing: do not give it a journal")
+    run = resolve_executor(executor)
+    opts = CopyOptions(overwrite, include_metadata, chunk_size, skip_identical, dry_run)
+    listing = sources if isinstance(sources, DirSource) else None
+    items: Iterator[TransferSource] = iter(()) if listing is not None else iter(sources)  # type: ignore[arg-type]
+    first_backend = listing.session.backend if listing is not None else None
+    if listing is None:
+        first = next(items, None)
+        if first is not None:
+            first_backend = first.session.backend
+            items = itertools.chain([first], items)
+    dst_backend = dst._session.backend
     workers = max_workers or min(
         16,
-        dst._session.backend.capabilities.max_concurrency,
-        *(item.session.backend.capabilities.max_concurrency for item in items[:1]),
+        dst_backend.capabilities.max_concurrency,
+        *([first_backend.capabilities.max_concurrency] if first_backend is not None else []),
     )
+    record_to = _open_journal(journal, listing, dst, opts) if journal is not None else None
     started = time.monotonic()
     progress = _Progress(not suppress_output and not dry_run, f"-> {dst.get_uri()}")
     report = TransferReport()
+    recorder = _Recorder(report, record_to, callback)
+    window: queue.Queue[PlannedFile | None] = queue.Queue(WINDOW_PER_WORKER * workers)
+    stop = threading.Event()
+    planner = Planner(
+        dst_backend, dst.get_path(), opts, record_to, bounded_put(window, stop), recorder
+    )
+    lister = ShardLister(listing, planner, stop, record_to) if listing is not None else None
+    planned_all = [False]
+
+    def produce() -> None:
+        try:
+            if lister is not None:
+                lister.run()
+                planned_all[0] = lister.complete
+            else:
+                planned_all[0] = plan_iterable(items, planner, stop)
+        except BaseException as error:  # noqa: BLE001 - raised below
+            produced_error.append(error)
+        finally:
+            while not stop.is_set():
+                try:
+                    window.put(None, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+
+    def drain() -> Iterator[PlannedFile]:
+        while (item := window.get()) is not None:
+            yield item
+
+    produced_error: list[BaseException] = []
+    complete = False
     try:
-        with (
-            ThreadPoolExecutor(workers, thread_name_prefix="fluke-part") as part_pool,
-            ThreadPoolExecutor(workers, thread_name_prefix="fluke-file") as file_pool,
-        ):
+        with ThreadPoolExecutor(workers, thread_name_prefix="fluke-part") as part_pool:
             ctx = CopyContext(
                 part_pool,
                 MemoryBudget(memory_budget),
                 retry or RetryPolicy(),
                 progress.add,
                 chunk_size,
+                DirectoryLookup(dst_backend) if opts.looks_at_destination else None,
             )
-            planned, refused = _plan_destinations(items, dst)
-            lookup = _destination_lookup(dst, len(planned), opts, ctx.retry)
-            outcomes = file_pool.map(
-                lambda pair: _copy_one(pair[0], pair[1], dst, opts, ctx, lookup), planned
+            job = CopyJob(
+                lambda planned: copy_one(planned, dst._session, opts, ctx),
+                workers,
+                dst,
+                opts,
+                memory_budget,
             )
-            for outcome in [*refused, *outcomes]:
-                report.outcomes.append(outcome)
-                if callback is not None:
-                    callback(outcome)
+            producer = threading.Thread(target=produce, name="fluke-plan", daemon=True)
+            producer.start()
+            try:
+                run.run_transfer(drain(), job, recorder)
+            finally:
+                stop.set()
+                producer.join()
+            if produced_error:
+                raise produced_error[0]
+            if lister is not None and lister.error is not None:
+                raise lister.error
+            deferred = _refuse_collisions(planner.deferred, report, dst, recorder)
+            if deferred:
+                run.run_transfer(iter(deferred), job, recorder)
+            complete = planned_all[0]
     finally:
         progress.close()
+        if record_to is not None:
+            record_to.close(complete=complete)
     report.seconds = time.monotonic() - started
     if not suppress_output:
         _print_summary(report)
     return report
+
+
+def _refuse_collisions(
+    deferred: list[PlannedFile], report: TransferReport, dst: Dir, record: _Recorder
+) -> list[PlannedFile]:
+    """Fail the held-back odd paths that collide; return the others to copy."""
+    if not deferred:
+        return []
+    backend = dst._session.backend
+    by_destination: dict[str, list[PlannedFile]] = {}
+    for planned in deferred:
+        by_destination.setdefault(backend.uri(planned.destination), []).append(planned)
+    claimed = report.destinations_among(list(by_destination))
+    free: list[PlannedFile] = []
+    for uri, group in by_destination.items():
+        if len(group) == 1 and uri not in claimed:
+            free.extend(group)
+            continue
+        sources = [p.source.session.backend.uri(p.source.path) for p in group]
+        for planned, source in zip(group, sources, strict=True):
+            others = [other for other in sources if other != source]
+            if uri in claimed:
+                others.append(claimed[uri])
+            collision = TransferError(
+                f"{source} and {', '.join(repr(o) for o in others)} would both be copied "
+                f"to {uri!r}; {source!r} was not copied"
+            )
+            record(planned, FileOutcome(source, uri, "failed", error=collision))
+    return free
 
 
 def _print_summary(report: TransferReport) -> None:
