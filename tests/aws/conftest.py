@@ -133,6 +133,17 @@ class SQSTarget(QueueTarget):
     def queue(self) -> AmazonSQSQueue:
         return AmazonSQSQueue(self.auth, self.name)
 
+    def queue_with(self, **options: Any) -> AmazonSQSQueue:
+        return AmazonSQSQueue(self.auth, self.name, **options)
+
+    def other_queue(self, suffix: str) -> AmazonSQSQueue:
+        client = self.auth._client("sqs")
+        try:
+            client.create_queue(QueueName=f"{self.name}-{suffix}")
+        finally:
+            client.close()
+        return AmazonSQSQueue(self.auth, f"{self.name}-{suffix}")
+
 
 @pytest.fixture
 def sqs_target(auth: AWSAuth, queue_name: str) -> SQSTarget:

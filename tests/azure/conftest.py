@@ -146,6 +146,12 @@ class AzureQueueTarget(QueueTarget):
     def queue(self) -> AzureStorageQueue:
         return AzureStorageQueue(self.auth, self.name)
 
+    def queue_with(self, **options: Any) -> AzureStorageQueue:
+        return AzureStorageQueue(self.auth, self.name, **options)
+
+    def other_queue(self, suffix: str) -> AzureStorageQueue:
+        return AzureStorageQueue(self.auth, f"{self.name}-{suffix}", create_if_missing=True)
+
 
 @pytest.fixture
 def queue_target(auth: AzureAuth, queue_name: str) -> AzureQueueTarget:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,6 +44,12 @@ class LocalQueueTarget(QueueTarget):
 
     def queue(self) -> LocalQueue:
         return LocalQueue(self.path, "test-queue")
+
+    def queue_with(self, **options: Any) -> LocalQueue:
+        return LocalQueue(self.path, "test-queue", **options)
+
+    def other_queue(self, suffix: str) -> LocalQueue:
+        return LocalQueue(self.path, f"test-queue-{suffix}")
 
 
 class TestLocalStorage(StorageSuite):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import threading
@@ -10,6 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
 
+from fluke._claimcheck import SIZE_ATTRIBUTE
 from fluke.backend import QueueBackend, QueueCapabilities, ReceivedMessage
 from fluke.exceptions import FlukeError
 from fluke_aws._errors import error_code
@@ -27,6 +29,22 @@ DEFAULT_MAX_MESSAGE_BYTES = 262_144
 _MISSING_QUEUE = frozenset(
     {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist", "NonExistentQueue"}
 )
+
+
+def _received(message: dict[str, Any]) -> ReceivedMessage:
+    """A ReceiveMessage entry as a :class:`ReceivedMessage`."""
+    count = message.get("Attributes", {}).get("ApproximateReceiveCount", "0")
+    attributes = {
+        name: str(value.get("StringValue", ""))
+        for name, value in message.get("MessageAttributes", {}).items()
+    }
+    return ReceivedMessage(
+        body=message["Body"],
+        receipt=message["ReceiptHandle"],
+        message_id=message.get("MessageId", ""),
+        extra=attributes or None,
+        delivery_count=int(count) if str(count).isdigit() else 0,
+    )
 
 
 class QueueNotFoundError(FlukeError, LookupError):
@@ -64,6 +82,7 @@ class SQSBackend(QueueBackend):
         self._client: Any = None
         self._url: str | None = queue if "://" in queue else None
         self._max_bytes: int | None = None
+        self._visibility: int | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -128,10 +147,47 @@ class SQSBackend(QueueBackend):
             self._max_bytes = int(value) if value else DEFAULT_MAX_MESSAGE_BYTES
         return self._max_bytes
 
+    def default_visibility_timeout(self) -> int:
+        """The queue's ``VisibilityTimeout`` attribute (read once)."""
+        if self._visibility is None:
+            attributes = self._call("get_queue_attributes", AttributeNames=["VisibilityTimeout"])
+            value = attributes.get("Attributes", {}).get("VisibilityTimeout")
+            self._visibility = int(value) if value else 30
+        return self._visibility
+
+    def native_dead_letter(self) -> str | None:
+        """The ``deadLetterTargetArn`` of the queue's ``RedrivePolicy``, if it has one."""
+        attributes = self._call("get_queue_attributes", AttributeNames=["RedrivePolicy"])
+        policy = attributes.get("Attributes", {}).get("RedrivePolicy")
+        if not policy:
+            return None
+        try:
+            target = json.loads(policy).get("deadLetterTargetArn")
+        except (ValueError, AttributeError):
+            target = None
+        return str(target or "its RedrivePolicy")
+
+    def sibling(self, name: str) -> SQSBackend:
+        """Queue ``name`` with the same credentials, created when missing."""
+        other = SQSBackend(self.auth, name)
+        client, _ = self._connection()
+        other._url = client.create_queue(QueueName=name)["QueueUrl"]
+        return other
+
     # -- operations ------------------------------------------------------------
 
     def send(self, body: str) -> None:
         self._call("send_message", MessageBody=body)
+
+    def send_pointer(self, pointer: str, payload_size: int) -> None:
+        """Send a claim-check pointer with the ``ExtendedPayloadSize`` attribute."""
+        self._call(
+            "send_message",
+            MessageBody=pointer,
+            MessageAttributes={
+                SIZE_ATTRIBUTE: {"DataType": "Number", "StringValue": str(payload_size)}
+            },
+        )
 
     def send_batch(self, bodies: Sequence[str]) -> list[int]:
         """Send ``bodies`` in batches of 10; return the indices that failed."""
@@ -155,18 +211,13 @@ class SQSBackend(QueueBackend):
         kwargs: dict[str, Any] = {
             "MaxNumberOfMessages": max(1, min(max_messages, MAX_BATCH)),
             "WaitTimeSeconds": min(MAX_WAIT_SECONDS, max(0, math.ceil(wait_seconds))),
+            "AttributeNames": ["ApproximateReceiveCount"],
+            "MessageAttributeNames": [SIZE_ATTRIBUTE],
         }
         if visibility_timeout is not None:
             kwargs["VisibilityTimeout"] = visibility_timeout
         response = self._call("receive_message", **kwargs)
-        return [
-            ReceivedMessage(
-                body=message["Body"],
-                receipt=message["ReceiptHandle"],
-                message_id=message.get("MessageId", ""),
-            )
-            for message in response.get("Messages", ())
-        ]
+        return [_received(message) for message in response.get("Messages", ())]
 
     def delete(self, messages: Sequence[ReceivedMessage]) -> list[ReceivedMessage]:
         """DeleteMessageBatch in batches of 10; return the messages not deleted."""

@@ -41,6 +41,8 @@ from fluke_azure.auth import AzureAuth
 if TYPE_CHECKING:
     from azure.storage.queue import QueueClient
 
+    from fluke._dir import Dir
+
 __all__ = [
     "AzureStorageQueue",
     "AzureStorageQueueBackend",
@@ -118,12 +120,26 @@ class AzureStorageQueueBackend(QueueBackend):
         self._create_if_missing = create_if_missing
         self._lock = threading.Lock()
         self._client: QueueClient | None = None
-        #: latest pop receipt of messages whose visibility was changed
+        #: latest pop receipt of messages whose visibility was changed, by the
+        #: receipt they were received with (a new delivery has a new one)
         self._receipts: dict[str, str] = {}
 
     def name(self) -> str:
         """The queue's name."""
         return self._queue
+
+    def default_visibility_timeout(self) -> int:
+        """The ``visibility_timeout`` this queue was opened with."""
+        return self._visibility_timeout
+
+    def sibling(self, name: str) -> AzureStorageQueueBackend:
+        """Queue ``name`` in the same account, created on first use when missing."""
+        return AzureStorageQueueBackend(
+            self.auth,
+            name,
+            visibility_timeout=self._visibility_timeout,
+            create_if_missing=True,
+        )
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -196,14 +212,19 @@ class AzureStorageQueueBackend(QueueBackend):
                 messages_per_page=count, max_messages=count, visibility_timeout=timeout
             )
             received = [
-                ReceivedMessage(decode(str(item.content)), str(item.pop_receipt), str(item.id))
+                ReceivedMessage(
+                    decode(str(item.content)),
+                    str(item.pop_receipt),
+                    str(item.id),
+                    delivery_count=int(item.dequeue_count or 0),
+                )
                 for item in pages
             ]
         return received[:count]
 
     def _receipt(self, message: ReceivedMessage) -> str:
         with self._lock:
-            return self._receipts.get(message.message_id, message.receipt)
+            return self._receipts.get(message.receipt, message.receipt)
 
     def delete(self, messages: Sequence[ReceivedMessage]) -> list[ReceivedMessage]:
         """Delete received messages; return those that could not be deleted."""
@@ -222,7 +243,7 @@ class AzureStorageQueueBackend(QueueBackend):
                 failed.append(message)
             else:
                 with self._lock:
-                    self._receipts.pop(message.message_id, None)
+                    self._receipts.pop(message.receipt, None)
         return failed
 
     def change_visibility(self, message: ReceivedMessage, timeout: int) -> None:
@@ -232,7 +253,12 @@ class AzureStorageQueueBackend(QueueBackend):
                 message.message_id, self._receipt(message), visibility_timeout=timeout
             )
         with self._lock:
-            self._receipts[message.message_id] = str(updated.pop_receipt)
+            self._receipts[message.receipt] = str(updated.pop_receipt)
+
+    def forget(self, message: ReceivedMessage) -> None:
+        """Drop what is remembered about ``message`` (it was nacked)."""
+        with self._lock:
+            self._receipts.pop(message.receipt, None)
 
     def peek(self, max_messages: int) -> list[str]:
         """Up to ``max_messages`` (at most 32) visible messages, left untouched."""
@@ -263,6 +289,14 @@ class AzureStorageQueue(Queue):
     :param visibility_timeout: seconds a polled message stays hidden before
         it is delivered again unless deleted (keyword-only).
     :param create_if_missing: create the queue on first use (keyword-only).
+    :param max_deliveries: move a message dequeued more than this many times
+        to ``dead_letter`` (keyword-only; ``None``: never). Azure Functions
+        use 5 and a ``<queue>-poison`` queue.
+    :param dead_letter: the dead-letter queue (default: ``<queue>-poison``,
+        created when first needed).
+    :param large_payloads: a Dir for claim-check payloads: messages over 64 KiB
+        once encoded are stored there and a pointer in the AWS extended
+        clients' format is queued instead.
     :raises ValueError: ``queue`` is not a valid Azure queue name.
     """
 
@@ -273,6 +307,9 @@ class AzureStorageQueue(Queue):
         *,
         visibility_timeout: int = 30,
         create_if_missing: bool = False,
+        max_deliveries: int | None = None,
+        dead_letter: Queue | None = None,
+        large_payloads: Dir | None = None,
     ) -> None:
         self._attach(
             AzureStorageQueueBackend(
@@ -280,5 +317,8 @@ class AzureStorageQueue(Queue):
                 queue,
                 visibility_timeout=visibility_timeout,
                 create_if_missing=create_if_missing,
-            )
+            ),
+            max_deliveries=max_deliveries,
+            dead_letter=dead_letter,
+            large_payloads=large_payloads,
         )

@@ -427,12 +427,17 @@ class ReceivedMessage(NamedTuple):
     :param body: the message text.
     :param receipt: opaque handle needed to delete it or change its visibility.
     :param message_id: the service's id of the message.
+    :param extra: service-specific message attributes (SQS message attributes).
+    :param delivery_count: how many times the message was received, this
+        delivery included (SQS ``ApproximateReceiveCount``, Azure
+        ``dequeue_count``); ``0`` when the service does not say.
     """
 
     body: str
     receipt: str
     message_id: str = ""
     extra: Mapping[str, str] | None = None
+    delivery_count: int = 0
 
 
 class QueueBackend(abc.ABC):
@@ -492,3 +497,38 @@ class QueueBackend(abc.ABC):
     @abc.abstractmethod
     def purge(self) -> None:
         """Delete every message."""
+
+    # -- optional: message lifecycle, dead letters, claim-check (issue 13) ---
+
+    def default_visibility_timeout(self) -> int:
+        """Seconds a message received without ``visibility_timeout`` stays hidden."""
+        return 30
+
+    def send_pointer(self, pointer: str, payload_size: int) -> None:
+        """Send a claim-check pointer to a payload of ``payload_size`` bytes.
+
+        The default sends ``pointer`` as a plain message; SQS adds the
+        ``ExtendedPayloadSize`` attribute the AWS extended clients look for.
+        """
+        self.send(pointer)
+
+    def offload_threshold(self) -> int | None:
+        """The encoded size above which a message goes through the claim-check.
+
+        The default is :meth:`max_message_bytes`; ``None`` never offloads.
+        """
+        return self.max_message_bytes()
+
+    def forget(self, message: ReceivedMessage) -> None:  # noqa: B027 - optional hook
+        """Drop any state kept for ``message`` (called once it is nacked)."""
+
+    def native_dead_letter(self) -> str | None:
+        """The dead-letter queue the *service* enforces (SQS ``RedrivePolicy``), if any."""
+        return None
+
+    def sibling(self, name: str) -> QueueBackend:
+        """A backend for queue ``name`` on the same service and account, created if missing.
+
+        Used for the default dead-letter queue ``<queue>-poison``.
+        """
+        raise NotImplementedError(f"{type(self).__name__} cannot open other queues")

@@ -28,6 +28,9 @@ __all__ = [
     "MessageTooLargeError",
     "InvalidMessageError",
     "InvalidEventError",
+    "MessageSettledError",
+    "LeaseLostError",
+    "PayloadNotFoundError",
     "TransferError",
     "SourceChangedError",
     "UnsafePathError",
@@ -268,6 +271,36 @@ class InvalidEventError(FlukeError, ValueError):
         self.body = body
         shown = body if len(body) <= 80 else body[:77] + "..."
         super().__init__(f"Message {shown!r} is not a storage event: {reason}.")
+
+
+class MessageSettledError(FlukeError, RuntimeError):
+    """A received message was already acked or nacked; it cannot be settled again."""
+
+    def __init__(self, message_id: str, how: str) -> None:
+        self.message_id = message_id
+        super().__init__(f"Message {message_id!r} was already {how}.")
+
+
+class LeaseLostError(FlukeError, RuntimeError):
+    """A received message's lease is gone (its visibility timeout expired and
+    the queue handed it out again, or it was deleted): it cannot be acked,
+    nacked or extended, and will be (or was) delivered again."""
+
+    def __init__(self, message_id: str, queue: str, what: str) -> None:
+        self.message_id = message_id
+        super().__init__(
+            f"Cannot {what} message {message_id!r} of queue {queue!r}: its lease is lost "
+            "(the visibility timeout expired or it was settled elsewhere)."
+        )
+
+
+class PayloadNotFoundError(FlukeError, LookupError):
+    """A claim-check message points at a stored payload that cannot be read."""
+
+    def __init__(self, message_id: str, where: str, reason: str = "does not exist") -> None:
+        self.message_id = message_id
+        self.where = where
+        super().__init__(f"Payload {where!r} of message {message_id!r} {reason}.")
 
 
 class TransferError(FlukeError, RuntimeError):

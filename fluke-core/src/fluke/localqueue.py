@@ -15,10 +15,14 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from fluke._queue import Queue
 from fluke.backend import QueueBackend, QueueCapabilities, ReceivedMessage
-from fluke.exceptions import InvalidPathError
+from fluke.exceptions import InvalidPathError, LeaseLostError
+
+if TYPE_CHECKING:
+    from fluke._dir import Dir
 
 __all__ = ["LocalQueue", "LocalQueueBackend"]
 
@@ -34,6 +38,11 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue, visible_at, id);
 """
 _COLUMNS = frozenset({"id", "queue", "body", "visible_at", "receipt", "dequeue_count"})
+
+#: Above this many UTF-8 bytes, a message goes through the claim-check when the
+#: queue has ``large_payloads`` (the AWS extended clients' threshold). Without
+#: ``large_payloads`` a local queue takes messages of any size, as before.
+OFFLOAD_THRESHOLD_BYTES = 256 * 1024
 
 
 def _check_visibility_timeout(value: object) -> None:
@@ -86,10 +95,24 @@ class LocalQueueBackend(QueueBackend):
     def name(self) -> str:
         return self._queue
 
+    def default_visibility_timeout(self) -> int:
+        return self._visibility_timeout
+
+    def offload_threshold(self) -> int | None:
+        return OFFLOAD_THRESHOLD_BYTES
+
+    def sibling(self, name: str) -> LocalQueueBackend:
+        """Queue ``name`` in the same database file."""
+        return LocalQueueBackend(self._path, name, self._visibility_timeout)
+
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
+            # each connection is used by its own thread only; close() may run
+            # in another one (after a lease's heartbeat thread has ended)
+            db = sqlite3.connect(
+                self._path, timeout=30, isolation_level=None, check_same_thread=False
+            )
             db.execute("PRAGMA journal_mode=WAL")
             self._local.db = db
             with self._lock:
@@ -133,19 +156,21 @@ class LocalQueueBackend(QueueBackend):
         )
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT id, body FROM messages WHERE queue = ? AND visible_at <= ? "
+                "SELECT id, body, dequeue_count FROM messages WHERE queue = ? AND visible_at <= ? "
                 "ORDER BY id LIMIT ?",
                 (self._queue, now, max_messages),
             ).fetchall()
             messages = []
-            for message_id, body in rows:
+            for message_id, body, count in rows:
                 receipt = uuid.uuid4().hex
                 db.execute(
                     "UPDATE messages SET visible_at = ?, receipt = ?, "
                     "dequeue_count = dequeue_count + 1 WHERE id = ?",
                     (hide_until, receipt, message_id),
                 )
-                messages.append(ReceivedMessage(body, receipt, str(message_id)))
+                messages.append(
+                    ReceivedMessage(body, receipt, str(message_id), delivery_count=count + 1)
+                )
         return messages
 
     def delete(self, messages: Sequence[ReceivedMessage]) -> list[ReceivedMessage]:
@@ -161,11 +186,18 @@ class LocalQueueBackend(QueueBackend):
         return failed
 
     def change_visibility(self, message: ReceivedMessage, timeout: int) -> None:
+        """Hide ``message`` for ``timeout`` more seconds (``0``: release it now).
+
+        :raises LeaseLostError: it was deleted, or received again since (its
+            receipt is stale).
+        """
         with self._transaction() as db:
-            db.execute(
+            cursor = db.execute(
                 "UPDATE messages SET visible_at = ? WHERE id = ? AND receipt = ?",
                 (time.time() + timeout, int(message.message_id), message.receipt),
             )
+            if cursor.rowcount != 1:
+                raise LeaseLostError(message.message_id, self._queue, "change the visibility of")
 
     def peek(self, max_messages: int) -> list[str]:
         rows = self._connection().execute(
@@ -194,9 +226,30 @@ class LocalQueue(Queue):
     :param queue: the queue's name; one file holds any number of queues.
     :param visibility_timeout: seconds a received message stays hidden
         before it is delivered again, unless deleted.
+    :param max_deliveries: move a message received more than this many times
+        to ``dead_letter`` (keyword-only; ``None``: never).
+    :param dead_letter: the dead-letter queue (default: queue
+        ``<queue>-poison`` in the same file).
+    :param large_payloads: a Dir for claim-check payloads: messages over
+        256 KiB of UTF-8 (the AWS extended clients' threshold) are stored there
+        and a pointer is queued instead. Without it there is no size limit.
     :raises TypeError: ``visibility_timeout`` is not an ``int`` (``bool`` is not one).
     :raises ValueError: ``visibility_timeout`` is negative.
     """
 
-    def __init__(self, path: str, queue: str, visibility_timeout: int = 30) -> None:
-        self._attach(LocalQueueBackend(path, queue, visibility_timeout))
+    def __init__(
+        self,
+        path: str,
+        queue: str,
+        visibility_timeout: int = 30,
+        *,
+        max_deliveries: int | None = None,
+        dead_letter: Queue | None = None,
+        large_payloads: Dir | None = None,
+    ) -> None:
+        self._attach(
+            LocalQueueBackend(path, queue, visibility_timeout),
+            max_deliveries=max_deliveries,
+            dead_letter=dead_letter,
+            large_payloads=large_payloads,
+        )

@@ -5,10 +5,11 @@
 first access.
 """
 
+from fluke._message import Lease, Message
 from fluke._queue import Queue
 from fluke.localqueue import LocalQueue
 
-__all__ = ["LocalQueue", "Queue"]
+__all__ = ["Lease", "LocalQueue", "Message", "Queue"]
 
 
 def __getattr__(name: str) -> object:

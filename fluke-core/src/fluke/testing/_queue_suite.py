@@ -7,11 +7,16 @@ from collections.abc import Iterator
 import pytest
 
 from fluke._queue import Queue
+from fluke.testing._lifecycle_suite import QueueLifecycleSuite
 from fluke.testing._targets import QueueTarget
 
 
-class QueueSuite:
-    """Subclass in a backend package and provide the ``target`` fixture."""
+class QueueSuite(QueueLifecycleSuite):
+    """Subclass in a backend package and provide the ``target`` fixture.
+
+    It includes :class:`~fluke.testing._lifecycle_suite.QueueLifecycleSuite`
+    (issue 13: receive/ack/nack/extend/lease, dead letters, claim-check).
+    """
 
     @pytest.fixture
     def target(self) -> QueueTarget:

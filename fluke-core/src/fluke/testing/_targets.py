@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from typing import Any
 
 import pytest
 
@@ -64,6 +65,21 @@ class QueueTarget(abc.ABC):
     @abc.abstractmethod
     def queue(self) -> Queue:
         """Construct this backend's Queue class for the fresh queue."""
+
+    def queue_with(self, **options: Any) -> Queue:
+        """The fresh queue built with constructor keyword ``options``.
+
+        ``max_deliveries``, ``dead_letter`` and ``large_payloads`` (issue 13).
+        The default skips the calling test.
+        """
+        pytest.skip("this target cannot build a queue with options")
+
+    def other_queue(self, suffix: str) -> Queue:
+        """Another fresh, empty queue on the same server (named with ``suffix``).
+
+        The default skips the calling test.
+        """
+        pytest.skip("this target cannot make a second queue")
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release whatever the target holds."""
