@@ -18,6 +18,9 @@ from fluke.exceptions import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from fluke._io_writer import FileWriter
     from fluke.transfer import TransferReport
 
 
@@ -297,6 +300,99 @@ class Dir(Node):
                 self._session.replace_local_metadata(
                     entry.path, self._session.real_metadata(entry.path)
                 )
+
+    # -- writing, deleting, globbing ------------------------------------------
+
+    def write_file(
+        self,
+        path: str,
+        data: bytes | str | object,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+    ) -> File:
+        """Write ``data`` to file ``path`` inside; the new File.
+
+        ``data`` is ``bytes``, ``str`` (stored as UTF-8) or a binary file
+        object (read in chunks). ``metadata`` is stored where the backend has
+        user metadata (else kept as local metadata, as ``transfer_to`` does).
+        With ``overwrite=False`` an existing file is never replaced, even by
+        a racing writer (conditional commit).
+
+        :raises OverwriteError: a file exists there and ``overwrite`` is false.
+        :raises InvalidPathError: ``path`` ends with ``/`` or escapes this dir.
+        :raises InvalidFileError: a directory is at ``path``.
+        """
+        from fluke._io_writer import write_file
+
+        return write_file(self, path, data, metadata=metadata, overwrite=overwrite)
+
+    def writer(
+        self,
+        path: str,
+        *,
+        metadata: Mapping[str, str] | None = None,
+        overwrite: bool = False,
+    ) -> FileWriter:
+        """A writable binary file object for file ``path`` inside (a context manager).
+
+        Nothing is visible at ``path`` until ``close()``; an exception inside
+        the ``with`` block aborts and leaves nothing behind. Large content
+        goes up in parts (multipart, blocks, chunks), so memory stays bounded
+        by about one part. Errors as for :meth:`write_file`; the
+        ``OverwriteError`` of ``overwrite=False`` is raised by ``close()``.
+        """
+        from fluke._io_writer import open_writer
+
+        return open_writer(self, path, metadata=metadata, overwrite=overwrite)
+
+    def delete_file(self, path: str) -> None:
+        """Delete file ``path`` inside.
+
+        :raises InvalidPathError: nothing is there.
+        :raises InvalidFileError: it is a directory.
+        """
+        from fluke._tree_ops import delete_file
+
+        delete_file(self._session, self._resolve(path))
+
+    def remove(self, *, recursively: bool = False) -> None:
+        """Delete this directory; ``recursively`` deletes the files inside first.
+
+        :raises InvalidPathError: it holds files and ``recursively`` is false,
+            or it does not exist (any more).
+        """
+        from fluke._tree_ops import remove_dir
+
+        remove_dir(self._session, self._path, recursively=recursively)
+
+    def mkdir(self, path: str) -> Dir:
+        """Create directory ``path`` inside (and its parents); a Dir for it.
+
+        A no-op when it exists. On object stores it is a zero-byte marker.
+
+        :raises InvalidDirectoryError: a file is at ``path`` or on the way.
+        """
+        from fluke._tree_ops import make_dir
+
+        full = _paths.as_dir_path(self._resolve(path))
+        if full == self._path:
+            return type(self)._from_session(self._session, full)
+        make_dir(self._session, self._path, full)
+        return type(self)._from_session(self._session, full)
+
+    def glob(self, pattern: str) -> Iterator[str]:
+        """The files inside matching ``pattern``, relative to this dir, sorted.
+
+        ``*`` and ``?`` match within one path component, ``[..]`` one
+        character of a set, and ``**`` (a whole component) any number of
+        components. Only the pattern's leading literal directory is listed.
+
+        :raises UnsafePathError: the pattern is absolute or climbs out with ``..``.
+        """
+        from fluke._glob import glob
+
+        return glob(self, pattern)
 
     # -- transfers ---------------------------------------------------------
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from fluke import _paths
 from fluke._node import Node
@@ -14,6 +15,7 @@ from fluke.exceptions import InvalidFileError, InvalidPathError
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
+    from fluke._io_reader import RangeReader
     from fluke.transfer import TransferReport
 
 DEFAULT_READ_CHUNK = 8 * 1024 * 1024
@@ -130,6 +132,69 @@ class File(Node):
     def cat(self, encoding: str = "utf-8") -> None:
         """Print the content as text."""
         print(self.read_text(encoding))  # noqa: T201 - API.md: cat prints
+
+    @overload
+    def reader(self, *, buffer_size: int | None = None, encoding: None = None) -> RangeReader: ...
+
+    @overload
+    def reader(
+        self,
+        *,
+        buffer_size: int | None = None,
+        encoding: str,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> io.TextIOWrapper: ...
+
+    def reader(
+        self,
+        *,
+        buffer_size: int | None = None,
+        encoding: str | None = None,
+        errors: str | None = None,
+        newline: str | None = None,
+    ) -> RangeReader | io.TextIOWrapper:
+        """A readable, seekable file object over ranged reads (binary, or text with ``encoding``).
+
+        Reads are served from a buffer of at most ``buffer_size`` bytes
+        (default 32 MiB): sequential reads fetch ahead in the background, a
+        read after a seek fetches only what it needs, so reading a parquet
+        footer or a zip's directory does not download the file. The file's
+        version at opening is a precondition of every read: if the file is
+        replaced meanwhile, reads raise
+        :class:`~fluke.exceptions.SourceChangedError` rather than mix versions.
+        Use one reader per thread. With ``encoding``, the text layer is an
+        :class:`io.TextIOWrapper` (``errors`` and ``newline`` go to it).
+
+        :raises InvalidPathError: the file no longer exists.
+        """
+        from fluke._io_reader import open_reader
+
+        return open_reader(self, buffer_size, encoding, errors, newline)
+
+    def delete(self) -> None:
+        """Delete the file.
+
+        :raises InvalidPathError: it does not exist (any more).
+        :raises InvalidFileError: a directory is at its path now.
+        """
+        from fluke._tree_ops import delete_file
+
+        delete_file(self._session, self._path)
+
+    def move_to(self, dst: Dir, *, new_name: str | None = None, overwrite: bool = False) -> File:
+        """Move the file into ``dst`` (as ``new_name``); the moved File.
+
+        A server-side copy where both ends allow it, otherwise a verified
+        streamed copy; the source is deleted only once the copy succeeded,
+        never first (see :mod:`fluke._move`).
+
+        :raises OverwriteError: a file exists at the destination and ``overwrite`` is false.
+        :raises SourceChangedError: the file changed during the move; it was kept.
+        """
+        from fluke._move import move
+
+        return move(self, dst, new_name=new_name, overwrite=overwrite)
 
     # -- transfers ---------------------------------------------------------
 

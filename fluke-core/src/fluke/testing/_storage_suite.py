@@ -23,6 +23,7 @@ from fluke.local import LocalDir
 from fluke.testing._compat_suite import CompatSuite
 from fluke.testing._safety_suite import SafetySuite
 from fluke.testing._targets import StorageTarget
+from fluke.testing._write_suite import WriteSuite
 
 TREE = {
     "a.txt": b"alpha\n",
@@ -33,7 +34,7 @@ TREE = {
 }
 
 
-class StorageSuite(SafetySuite, CompatSuite):
+class StorageSuite(SafetySuite, CompatSuite, WriteSuite):
     """Subclass in a backend package and provide the ``target`` fixture.
 
     The data-safety tests come from :class:`~fluke.testing._safety_suite.SafetySuite`.
