@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -438,26 +439,64 @@ def test_storage_events_yields_every_event_and_reports_non_events(
 
 def test_storage_events_on_invalid_and_at_least_once(queue: LocalQueue) -> None:
     queue.push("garbage", suppress_output=True)
-    queue.push(json.dumps({"Records": [s3_record("k.txt")]}), suppress_output=True)
+    body = json.dumps({"Records": [s3_record("k.txt")]})
+    queue.push(body, suppress_output=True)
     seen: list[tuple[str, str]] = []
     events = storage_events(queue, on_invalid=lambda body, err: seen.append((body, str(err))))
     assert next(events).key == "k.txt"
     assert seen and seen[0][0] == "garbage" and "not a storage event" in seen[0][1]
-    events.close()  # stopped before asking for more: the batch was not deleted
-    assert queue.count() == 2
+    events.close()  # stopped while k.txt was handled: nacked, visible again at once
+    assert queue.count() == 1  # the garbage was acked: it can never become an event
+    assert queue.peek() == [body]
 
 
-def test_storage_events_failing_consumer_leaves_the_batch(queue: LocalQueue) -> None:
-    queue.push(json.dumps({"Records": [s3_record("k.txt")]}), suppress_output=True)
+def test_storage_events_failing_consumer_gets_its_messages_back_at_once(tmp_path: Path) -> None:
+    queue = LocalQueue(str(tmp_path / "q.db"), "events", visibility_timeout=600)
+    bodies = [json.dumps({"Records": [s3_record(f"k{i}.txt")]}) for i in range(3)]
+    for body in bodies:
+        queue.push(body, suppress_output=True)
+    handled = []
     with pytest.raises(RuntimeError):
-        for _event in storage_events(queue):
-            raise RuntimeError("transfer failed")
-    assert queue.count() == 1
+        for event in storage_events(queue):
+            if event.key == "k1.txt":
+                raise RuntimeError("transfer failed")
+            handled.append(event.key)
+    assert handled == ["k0.txt"]
+    # k0 was acked; k1 (failed) and k2 (received, not reached) are nacked, not hidden 600 s
+    assert sorted(queue.peek()) == sorted(bodies[1:])
 
 
-def test_storage_events_checks_poll_options_at_once(queue: LocalQueue) -> None:
-    with pytest.raises(ValueError, match="batch_size"):
-        storage_events(queue, batch_size=0)
+def test_storage_events_lease_outlives_the_visibility_timeout(tmp_path: Path) -> None:
+    path = str(tmp_path / "q.db")
+    queue = LocalQueue(path, "events", visibility_timeout=1)
+    queue.push(json.dumps({"Records": [s3_record("slow.txt")]}), suppress_output=True)
+    other = LocalQueue(path, "events", visibility_timeout=1)
+    for _event in storage_events(queue):
+        time.sleep(2.5)  # a long transfer: the lease keeps renewing the message
+        assert other.receive(10) == []
+    assert queue.count() == 0
+
+
+def test_storage_events_pre_delivery_delete_acks_first(queue: LocalQueue) -> None:
+    queue.push(json.dumps({"Records": [s3_record("k.txt")]}), suppress_output=True)
+    events = storage_events(queue, pre_delivery_delete=True)
+    assert next(events).key == "k.txt"
+    events.close()
+    assert queue.count() == 0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_size": 0},
+        {"num_messages": -1},
+        {"polling_frequency": float("nan")},
+        {"visibility_timeout": 0},
+    ],
+)
+def test_storage_events_checks_options_at_once(queue: LocalQueue, options: Any) -> None:
+    with pytest.raises(ValueError, match=next(iter(options))):
+        storage_events(queue, **options)
 
 
 # -- CLI -------------------------------------------------------------------------------------
