@@ -139,3 +139,17 @@ def test_cli_events_on_sqs(
     printed = json.loads(line)
     assert printed["uri"] == f"s3://{bucket}/cli/one%20two%2B.txt"
     assert (printed["kind"], printed["key"], printed["size"]) == ("created", "cli/one two+.txt", 5)
+
+
+def test_a_failed_event_comes_back_at_once(
+    auth: AWSAuth, s3: Any, sqs: Any, bucket: str, queue_name: str
+) -> None:
+    """Handling raised: its message is nacked on SQS, not hidden for the visibility timeout."""
+    notify(s3, sqs, bucket, queue_name)
+    s3.put_object(Bucket=bucket, Key="retry me.txt", Body=b"x")
+    with AmazonSQSQueue(auth, queue_name) as queue:
+        with pytest.raises(RuntimeError):
+            for _event in storage_events(queue, visibility_timeout=600):
+                raise RuntimeError("the transfer failed")
+        (again,) = storage_events(queue)
+    assert again.key == "retry me.txt"
