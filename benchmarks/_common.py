@@ -5,6 +5,12 @@ fake-gcs-server, sshd), imported from here as ``servers``. Every comparison is
 measured side by side in one run and reported as Fluke's speed relative to
 the anchor (``anchor seconds / Fluke seconds``; higher is better).
 
+Every server is reached through a :class:`~latency_proxy.LatencyProxy`
+(``tests/latency_proxy.py``) that adds the round-trip time of the table
+being measured (:func:`set_network`, from ``run.py --rtt``): Fluke and every
+anchor go through the same proxy, so they see the same network. At 0 ms
+with no bandwidth cap the servers are reached directly (loopback).
+
 The original Fluke 0.5.0 (``fluke-api==0.5.0``) runs in its own virtualenv,
 built once under ``~/.cache/fluke-bench-0.5.0``. ``FLUKE_BENCH_OLD_FLUKE``
 chooses it: ``auto`` (the default: build or reuse the cache), a python
@@ -13,13 +19,15 @@ executable with ``fluke-api==0.5.0`` installed, or ``off``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import servers  # noqa: E402
+from latency_proxy import LatencyProxy  # noqa: E402
 
 __all__ = [
     "BIG_MIB",
@@ -36,7 +45,13 @@ __all__ = [
     "SMALL_FILES",
     "SMALL_SIZE",
     "best_of",
+    "azurite_server",
     "compare",
+    "gcs_server",
+    "moto_server",
+    "network",
+    "set_network",
+    "ssh_server",
     "fluke_mover",
     "pool_map",
     "up_down_rows",
@@ -56,6 +71,93 @@ SMALL_SIZE = 16 * 1024
 #: The big file of the upload/download rows (``FLUKE_BENCH_BIG_MIB`` shrinks it).
 BIG_MIB = int(os.environ.get("FLUKE_BENCH_BIG_MIB", "256"))
 OLD_FLUKE_HOME = Path.home() / ".cache" / "fluke-bench-0.5.0"
+
+#: (round-trip seconds, bytes/s per connection or None) of the table being measured
+_NETWORK: list[tuple[float, float | None]] = [(0.0, None)]
+
+
+def set_network(rtt: float, bandwidth: float | None = None) -> None:
+    """The latency (and bandwidth cap) every server is reached through from now on."""
+    _NETWORK[0] = (rtt, bandwidth)
+
+
+def network() -> tuple[float, float | None]:
+    """``(rtt seconds, bandwidth bytes/s or None)`` of the table being measured."""
+    return _NETWORK[0]
+
+
+def _proxy() -> LatencyProxy | None:
+    rtt, bandwidth = network()
+    if rtt <= 0 and bandwidth is None:
+        return None
+    return LatencyProxy(rtt=rtt, bandwidth=bandwidth)
+
+
+@contextmanager
+def _proxied(url: str) -> Iterator[str]:
+    """``url`` (``http://127.0.0.1:PORT...``), through a proxy when the network needs one."""
+    proxy = _proxy()
+    if proxy is None:
+        yield url
+        return
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    proxy.set_target(host, int(port))
+    with proxy:
+        yield proxy.url_for(url)
+
+
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """moto, reached through the current network; yields the endpoint URL to use."""
+    with servers.moto() as url, _proxied(url) as reached:
+        yield reached
+
+
+@contextmanager
+def azurite_server(location: Path) -> Iterator[servers.Azurite]:
+    """Azurite, its Blob and Queue endpoints reached through the current network."""
+    with (
+        servers.azurite(location) as azurite,
+        _proxied(azurite.blob) as blob,
+        _proxied(azurite.queue) as queue,
+    ):
+        yield servers.Azurite(blob, queue)
+
+
+@contextmanager
+def gcs_server() -> Iterator[str]:
+    """fake-gcs-server reached through the current network.
+
+    The server is told the proxy's address as its public host, so that the
+    URLs it hands out (resumable upload sessions) go through the proxy too.
+    """
+    proxy = _proxy()
+    if proxy is None:
+        with servers.fake_gcs() as url:
+            yield url
+        return
+    with proxy, servers.fake_gcs(public_port=proxy.port) as url:
+        host, port = url.split("//", 1)[1].rsplit(":", 1)
+        proxy.set_target(host, int(port))
+        yield proxy.url_for(url)
+
+
+@contextmanager
+def ssh_server() -> Iterator[servers.SSHServer]:
+    """sshd, reached through the current network (its port and known_hosts point there)."""
+    with servers.sshd() as server:
+        proxy = _proxy()
+        if proxy is None:
+            yield server
+            return
+        proxy.set_target(server.host, server.port)
+        known = server.known_hosts.with_name("known_hosts_proxy")
+        known.write_text(
+            server.known_hosts.read_text().replace(f":{server.port} ", f":{proxy.port} ")
+        )
+        with proxy:
+            yield dataclasses.replace(server, port=proxy.port, known_hosts=known)
+
 
 Row = tuple[str, str]
 #: ``(direction, prefix, local dir)`` -> the call that moves it (None: not available)

@@ -19,12 +19,12 @@ from _common import (
     Mover,
     Row,
     fluke_mover,
+    moto_server,
     old_fluke_dir_script,
     old_fluke_python,
     pool_map,
     print_rows,
     run_old_fluke,
-    servers,
     up_down_rows,
     write_big,
     write_small,
@@ -48,7 +48,7 @@ def main() -> list[Row]:
     from fluke_aws.storage import AmazonS3Dir
 
     old_python = old_fluke_python()
-    with servers.moto() as url, tempfile.TemporaryDirectory() as tmp:
+    with moto_server() as url, tempfile.TemporaryDirectory() as tmp:
         auth = AWSAuth(KEY_ID, SECRET, region="us-east-1", endpoint_url=url)
         client: Any = auth._client("s3")
         names = write_small(Path(tmp, "small"))

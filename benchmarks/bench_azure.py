@@ -23,6 +23,7 @@ from typing import Any
 from _common import (
     Mover,
     Row,
+    azurite_server,
     fluke_mover,
     old_fluke_dir_script,
     old_fluke_python,
@@ -48,7 +49,7 @@ def main() -> list[Row]:
 
     old_python = old_fluke_python()
     rclone = shutil.which("rclone")
-    with tempfile.TemporaryDirectory() as tmp, servers.azurite(Path(tmp)) as azurite:
+    with tempfile.TemporaryDirectory() as tmp, azurite_server(Path(tmp)) as azurite:
         conn = azurite.connection_string
         auth = AzureAuth.from_conn_string(conn)
         service: Any = auth.blob_service_client()

@@ -32,12 +32,16 @@ from typing import Any
 from _common import (
     MiB,
     Row,
+    azurite_server,
     best_of,
     compare,
+    gcs_server,
+    moto_server,
     old_fluke_python,
     print_rows,
     run_old_fluke,
     servers,
+    ssh_server,
     write_big,
 )
 
@@ -161,7 +165,7 @@ def _s3_and_sftp(tmp: Path, old_python: str | None) -> list[Row]:
             self._attach(StreamedS3Backend(auth, bucket), prefix)
 
     rows: list[Row] = []
-    with servers.moto() as url, servers.sshd() as server:
+    with moto_server() as url, ssh_server() as server:
         aws = AWSAuth(KEY_ID, SECRET, region="us-east-1", endpoint_url=url)
         rmt = RemoteAuth.from_key(
             server.host,
@@ -280,7 +284,7 @@ def _blob_to_gcs(tmp: Path) -> list[Row]:
     if not big.exists():
         write_big(big, RSS_MIB)
     (tmp / "azurite").mkdir()
-    with servers.azurite(tmp / "azurite") as azurite, servers.fake_gcs() as gcs:
+    with azurite_server(tmp / "azurite") as azurite, gcs_server() as gcs:
         service: Any = AzureAuth.from_conn_string(azurite.connection_string).blob_service_client()
         container = service.create_container("engine")
         with open(big, "rb") as data:

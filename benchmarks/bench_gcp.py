@@ -20,12 +20,12 @@ from _common import (
     Mover,
     Row,
     fluke_mover,
+    gcs_server,
     old_fluke_dir_script,
     old_fluke_python,
     pool_map,
     print_rows,
     run_old_fluke,
-    servers,
     up_down_rows,
     write_big,
     write_small,
@@ -50,7 +50,7 @@ def main() -> list[Row]:
 
     notes: list[Row] = []
     old_python = old_fluke_python()
-    with servers.fake_gcs() as url, tempfile.TemporaryDirectory() as tmp:
+    with gcs_server() as url, tempfile.TemporaryDirectory() as tmp:
         client: Any = storage.Client(
             project="test",
             credentials=AnonymousCredentials(),

@@ -28,6 +28,7 @@ from _common import (
     print_rows,
     run_old_fluke,
     servers,
+    ssh_server,
     timed,
     write_big,
     write_small,
@@ -118,7 +119,7 @@ def main() -> list[Row]:
         old_big = write_big(scratch / "old" / "old.bin", OLD_MIB)
         small = scratch / "small"
         write_small(small)
-        with servers.sshd() as server:
+        with ssh_server() as server:
             key = str(server.client_keys["ed25519"])
             auth = RemoteAuth.from_key(
                 server.host,

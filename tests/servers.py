@@ -223,12 +223,18 @@ def fake_gcs_binary() -> str:
 
 
 @contextmanager
-def fake_gcs() -> Iterator[str]:
-    """fake-gcs-server (HTTP, in memory); yields its endpoint URL."""
+def fake_gcs(public_port: int | None = None) -> Iterator[str]:
+    """fake-gcs-server (HTTP, in memory); yields its endpoint URL.
+
+    :param public_port: the port clients reach it on, when that is not its
+        own (a proxy in front): the URLs it hands out (resumable upload
+        sessions) then name that port.
+    """
     binary = fake_gcs_binary()
     for attempt in range(3):
         (port,) = free_ports()
         endpoint = f"http://127.0.0.1:{port}"
+        public = f"127.0.0.1:{public_port or port}"
         process = subprocess.Popen(
             [
                 binary,
@@ -236,8 +242,8 @@ def fake_gcs() -> Iterator[str]:
                 "-backend", "memory",
                 "-host", "127.0.0.1",
                 "-port", str(port),
-                "-public-host", f"127.0.0.1:{port}",
-                "-external-url", endpoint,
+                "-public-host", public,
+                "-external-url", f"http://{public}",
                 "-log-level", "error",
             ],
             stdout=subprocess.DEVNULL,
