@@ -6,11 +6,18 @@ import logging
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from fluke import _paths
-from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
+from fluke.backend import (
+    Checksum,
+    Entry,
+    PartWriter,
+    StorageBackend,
+    StorageCapabilities,
+    Writer,
+)
 from fluke.exceptions import (
     BucketNotFoundError,
     InvalidPathError,
@@ -18,7 +25,8 @@ from fluke.exceptions import (
     SourceChangedError,
     TransferError,
 )
-from fluke_gcp import _crc, _http
+from fluke_gcp import _composite, _crc, _http
+from fluke_gcp._errors import gcs_errors
 from fluke_gcp._sdk import (
     api_exceptions,
     auth_credentials,
@@ -37,6 +45,7 @@ DEFAULT_ENDPOINT = "https://storage.googleapis.com"
 _LIST_FIELDS = "items(name,size,updated,crc32c,generation),prefixes,nextPageToken"
 _POOL_SIZE = 32
 _DOWNLOAD_ATTEMPTS = 4
+_TIMEOUT = 120
 
 
 def _entry(blob: Any) -> Entry:
@@ -87,6 +96,11 @@ class GCSBackend(StorageBackend):
         min_part_size=CHUNK_MULTIPLE,
         part_size_multiple=CHUNK_MULTIPLE,
     )
+
+    #: Files from this size on are uploaded as parallel composite uploads
+    #: (parts uploaded concurrently, then composed; see :mod:`fluke_gcp._composite`);
+    #: ``None`` always streams one resumable upload instead.
+    composite_upload_threshold: int | None = 32 * 1024 * 1024
 
     def __init__(self, auth: GCPAuth, bucket: str) -> None:
         if not isinstance(auth, GCPAuth):
@@ -183,16 +197,19 @@ class GCSBackend(StorageBackend):
         """Raise :class:`BucketNotFoundError` unless the bucket is reachable."""
         if self._bucket_checked:
             return
-        try:
-            self.bucket().reload()
-        except api_exceptions.NotFound:
-            raise BucketNotFoundError(self._bucket_name) from None
-        except api_exceptions.Forbidden:
-            # no storage.buckets.get: being able to list objects is enough
+        where = f"gs://{self._bucket_name}"
+        with gcs_errors(where):
             try:
-                next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
-            except (api_exceptions.NotFound, api_exceptions.Forbidden):
+                self.bucket().reload()
+            except api_exceptions.NotFound:
                 raise BucketNotFoundError(self._bucket_name) from None
+            except api_exceptions.Forbidden:
+                # no storage.buckets.get: being able to list objects is enough
+                # (a 403 there too is a PermissionDeniedError, never "not found")
+                try:
+                    next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
+                except api_exceptions.NotFound:
+                    raise BucketNotFoundError(self._bucket_name) from None
         self._bucket_checked = True
 
     # -- metadata about paths ---------------------------------------------
@@ -201,18 +218,23 @@ class GCSBackend(StorageBackend):
         if path == "":
             self.check_bucket()
             return Entry("", True)
-        blob = self.bucket().get_blob(path)
-        if blob is not None:
-            return _entry(blob)
-        prefix = path + _paths.SEP
-        found = self.client().list_blobs(
-            self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
-        )
-        if next(iter(found), None) is not None:
-            return Entry(prefix, True)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
+            if blob is not None:
+                return _entry(blob)
+            prefix = path + _paths.SEP
+            found = self.client().list_blobs(
+                self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
+            )
+            if next(iter(found), None) is not None:
+                return Entry(prefix, True)
         return None
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        with gcs_errors(self.uri(path)):
+            yield from self._list(path, recursive)
+
+    def _list(self, path: str, recursive: bool) -> Iterator[Entry]:
         iterator = self.client().list_blobs(
             self._bucket_name,
             prefix=path or None,
@@ -246,26 +268,42 @@ class GCSBackend(StorageBackend):
         generation = _generation(version)
         if start >= end:
             return b""
-        blob = self.bucket().blob(path, generation=generation)
+        url = self._media_url(path)
+        if generation is not None:
+            url += f"&generation={generation}&ifGenerationMatch={generation}"
+        # one plain GET read whole (the SDK's download copies 8 KiB at a time)
+        headers = {"Range": f"bytes={start}-{end - 1}", "Accept-Encoding": "identity"}
+        response = self.http().get(url, headers=headers, timeout=_TIMEOUT)
         try:
-            data: bytes = blob.download_as_bytes(
-                start=start, end=end - 1, checksum=None, if_generation_match=generation
-            )
-        except (api_exceptions.NotFound, api_exceptions.PreconditionFailed):
-            if generation is not None:
-                raise SourceChangedError(self.uri(path)) from None
-            raise InvalidPathError(self.uri(path)) from None
+            if response.status_code in (404, 412):
+                if generation is not None:
+                    raise SourceChangedError(self.uri(path))
+                raise InvalidPathError(self.uri(path))
+            if response.status_code >= 400:
+                raise api_exceptions.from_http_response(response)
+            data: bytes = response.content
+        finally:
+            response.close()
+        if response.status_code == 200 and len(data) > end - start:
+            data = data[start:end]  # the server ignored the range: whole object
         return data
 
+    def _api_base(self) -> str:
+        return str(self._endpoint or self.client().api_endpoint or DEFAULT_ENDPOINT)
+
     def _media_url(self, path: str) -> str:
-        base = self._endpoint or self.client().api_endpoint or DEFAULT_ENDPOINT
         name = urllib.parse.quote(path, safe="")
         bucket = urllib.parse.quote(self._bucket_name, safe="")
-        return f"{base}/download/storage/v1/b/{bucket}/o/{name}?alt=media"
+        return f"{self._api_base()}/download/storage/v1/b/{bucket}/o/{name}?alt=media"
 
     def iter_chunks(
         self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
     ) -> Iterator[bytes]:
+        """One streaming download (see :meth:`_download`); refusals become Fluke's errors."""
+        with gcs_errors(self.uri(path)):
+            yield from self._download(path, chunk_size, version)
+
+    def _download(self, path: str, chunk_size: int, version: str | None) -> Iterator[bytes]:
         """One streaming download (resumed with a Range header if cut), CRC32C-checked.
 
         With ``version``, every request names that generation and makes it a
@@ -353,45 +391,123 @@ class GCSBackend(StorageBackend):
             self.validate_part_size(part_size)
         return GCSWriter(self, path, metadata, part_size, overwrite=overwrite)
 
+    def open_part_writer(
+        self,
+        path: str,
+        *,
+        size: int,
+        part_size: int,
+        metadata: Mapping[str, str] | None = None,
+        overwrite: bool = True,
+        mtime: float | None = None,
+    ) -> PartWriter | None:
+        """A parallel composite upload for files of :attr:`composite_upload_threshold` or more.
+
+        ``overwrite=False`` makes the final compose carry ``ifGenerationMatch=0``;
+        ``mtime`` is ignored. Smaller files (or a threshold of ``None``) return
+        ``None``: the engine then streams one resumable upload.
+        """
+        threshold = self.composite_upload_threshold
+        if threshold is None or size < threshold or not path or path.endswith(_paths.SEP):
+            return None
+        return _composite.GCSPartWriter(
+            self, path, size=size, part_size=part_size, metadata=metadata, overwrite=overwrite
+        )
+
+    def _json_or_raise(self, response: Any) -> dict[str, Any]:
+        try:
+            if response.status_code >= 400:
+                raise api_exceptions.from_http_response(response)
+            resource: dict[str, Any] = response.json()
+            return resource
+        finally:
+            response.close()
+
+    def _upload_media(self, name: str, data: bytes) -> dict[str, Any]:
+        """Upload ``data`` as object ``name`` in one request; the object's resource."""
+        bucket = _composite.quote(self._bucket_name)
+        url = (
+            f"{self._api_base()}/upload/storage/v1/b/{bucket}/o"
+            f"?uploadType=media&name={_composite.quote(name)}"
+        )
+        headers = {"Content-Type": "application/octet-stream"}
+        response = self.http().post(url, data=data, headers=headers, timeout=_TIMEOUT)
+        return self._json_or_raise(response)
+
+    def _compose(
+        self,
+        names: Sequence[str],
+        target: str,
+        *,
+        content_type: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        if_generation_match: int | None = None,
+    ) -> dict[str, Any]:
+        """Compose objects ``names`` (in order) into ``target``; its resource."""
+        bucket = _composite.quote(self._bucket_name)
+        url = f"{self._api_base()}/storage/v1/b/{bucket}/o/{_composite.quote(target)}/compose"
+        if if_generation_match is not None:
+            url += f"?ifGenerationMatch={if_generation_match}"
+        body = _composite.compose_body(names, content_type, metadata)
+        response = self.http().post(url, json=body, timeout=_TIMEOUT)
+        return self._json_or_raise(response)
+
+    def _delete_object(self, name: str) -> None:
+        """Delete object ``name``; one that is already gone is fine."""
+        bucket = _composite.quote(self._bucket_name)
+        url = f"{self._api_base()}/storage/v1/b/{bucket}/o/{_composite.quote(name)}"
+        response = self.http().delete(url, timeout=_TIMEOUT)
+        try:
+            if response.status_code >= 400 and response.status_code != 404:
+                raise api_exceptions.from_http_response(response)
+        finally:
+            response.close()
+
     def mkdir(self, path: str) -> None:
         marker = _paths.as_dir_path(path)
         if not marker:
             return
-        self.bucket().blob(marker).upload_from_string(
-            b"", content_type="application/x-directory", checksum=None
-        )
+        with gcs_errors(self.uri(marker)):
+            self.bucket().blob(marker).upload_from_string(
+                b"", content_type="application/x-directory", checksum=None
+            )
 
     def delete(self, path: str) -> None:
         try:
-            self.bucket().blob(path).delete()
+            with gcs_errors(self.uri(path)):
+                self.bucket().blob(path).delete()
         except api_exceptions.NotFound:
             raise InvalidPathError(self.uri(path)) from None
 
     def remove_dir(self, path: str) -> None:
         """Delete the ``dir/`` markers at and below ``path`` (the prefix goes with its objects)."""
-        for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
-            if str(blob.name).endswith(_paths.SEP):
-                try:
-                    blob.delete()
-                except api_exceptions.NotFound:
-                    continue
+        with gcs_errors(self.uri(path)):
+            for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
+                if str(blob.name).endswith(_paths.SEP):
+                    try:
+                        blob.delete()
+                    except api_exceptions.NotFound:
+                        continue
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the object's user metadata (a full update, so removed keys go)."""
-        blob = self.bucket().get_blob(path)
-        if blob is None:
-            raise InvalidPathError(self.uri(path))
-        blob.metadata = dict(metadata)  # {} clears (a full update replaces)
-        blob.update(if_metageneration_match=blob.metageneration)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
+            if blob is None:
+                raise InvalidPathError(self.uri(path))
+            blob.metadata = dict(metadata)  # {} clears (a full update replaces)
+            blob.update(if_metageneration_match=blob.metageneration)
 
     def get_metadata(self, path: str) -> dict[str, str]:
-        blob = self.bucket().get_blob(path)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
         if blob is None:
             raise InvalidPathError(self.uri(path))
         return dict(blob.metadata or {})
 
     def checksum(self, path: str) -> Checksum | None:
-        blob = self.bucket().get_blob(path)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
         if blob is None:
             return None
         if blob.crc32c:
@@ -436,12 +552,13 @@ class GCSBackend(StorageBackend):
         rounds = 0
         while True:
             try:
-                token, done, total = target.rewrite(
-                    source,
-                    token=token,
-                    if_source_generation_match=generation,
-                    if_generation_match=None if overwrite else 0,
-                )
+                with gcs_errors(dst.uri(dst_path)):
+                    token, done, total = target.rewrite(
+                        source,
+                        token=token,
+                        if_source_generation_match=generation,
+                        if_generation_match=None if overwrite else 0,
+                    )
             except api_exceptions.NotFound:
                 if generation is not None:
                     raise SourceChangedError(self.uri(src_path)) from None
