@@ -26,7 +26,6 @@ from fluke.exceptions import (
     TransferError,
 )
 from fluke_gcp import _composite, _crc, _http
-from fluke_gcp._errors import gcs_errors
 from fluke_gcp._sdk import (
     api_exceptions,
     auth_credentials,
@@ -197,19 +196,16 @@ class GCSBackend(StorageBackend):
         """Raise :class:`BucketNotFoundError` unless the bucket is reachable."""
         if self._bucket_checked:
             return
-        where = f"gs://{self._bucket_name}"
-        with gcs_errors(where):
+        try:
+            self.bucket().reload()
+        except api_exceptions.NotFound:
+            raise BucketNotFoundError(self._bucket_name) from None
+        except api_exceptions.Forbidden:
+            # no storage.buckets.get: being able to list objects is enough
             try:
-                self.bucket().reload()
-            except api_exceptions.NotFound:
+                next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
+            except (api_exceptions.NotFound, api_exceptions.Forbidden):
                 raise BucketNotFoundError(self._bucket_name) from None
-            except api_exceptions.Forbidden:
-                # no storage.buckets.get: being able to list objects is enough
-                # (a 403 there too is a PermissionDeniedError, never "not found")
-                try:
-                    next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
-                except api_exceptions.NotFound:
-                    raise BucketNotFoundError(self._bucket_name) from None
         self._bucket_checked = True
 
     # -- metadata about paths ---------------------------------------------
@@ -218,23 +214,18 @@ class GCSBackend(StorageBackend):
         if path == "":
             self.check_bucket()
             return Entry("", True)
-        with gcs_errors(self.uri(path)):
-            blob = self.bucket().get_blob(path)
-            if blob is not None:
-                return _entry(blob)
-            prefix = path + _paths.SEP
-            found = self.client().list_blobs(
-                self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
-            )
-            if next(iter(found), None) is not None:
-                return Entry(prefix, True)
+        blob = self.bucket().get_blob(path)
+        if blob is not None:
+            return _entry(blob)
+        prefix = path + _paths.SEP
+        found = self.client().list_blobs(
+            self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
+        )
+        if next(iter(found), None) is not None:
+            return Entry(prefix, True)
         return None
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
-        with gcs_errors(self.uri(path)):
-            yield from self._list(path, recursive)
-
-    def _list(self, path: str, recursive: bool) -> Iterator[Entry]:
         iterator = self.client().list_blobs(
             self._bucket_name,
             prefix=path or None,
@@ -299,11 +290,6 @@ class GCSBackend(StorageBackend):
     def iter_chunks(
         self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
     ) -> Iterator[bytes]:
-        """One streaming download (see :meth:`_download`); refusals become Fluke's errors."""
-        with gcs_errors(self.uri(path)):
-            yield from self._download(path, chunk_size, version)
-
-    def _download(self, path: str, chunk_size: int, version: str | None) -> Iterator[bytes]:
         """One streaming download (resumed with a Range header if cut), CRC32C-checked.
 
         With ``version``, every request names that generation and makes it a
@@ -467,47 +453,41 @@ class GCSBackend(StorageBackend):
         marker = _paths.as_dir_path(path)
         if not marker:
             return
-        with gcs_errors(self.uri(marker)):
-            self.bucket().blob(marker).upload_from_string(
-                b"", content_type="application/x-directory", checksum=None
-            )
+        self.bucket().blob(marker).upload_from_string(
+            b"", content_type="application/x-directory", checksum=None
+        )
 
     def delete(self, path: str) -> None:
         try:
-            with gcs_errors(self.uri(path)):
-                self.bucket().blob(path).delete()
+            self.bucket().blob(path).delete()
         except api_exceptions.NotFound:
             raise InvalidPathError(self.uri(path)) from None
 
     def remove_dir(self, path: str) -> None:
         """Delete the ``dir/`` markers at and below ``path`` (the prefix goes with its objects)."""
-        with gcs_errors(self.uri(path)):
-            for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
-                if str(blob.name).endswith(_paths.SEP):
-                    try:
-                        blob.delete()
-                    except api_exceptions.NotFound:
-                        continue
+        for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
+            if str(blob.name).endswith(_paths.SEP):
+                try:
+                    blob.delete()
+                except api_exceptions.NotFound:
+                    continue
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the object's user metadata (a full update, so removed keys go)."""
-        with gcs_errors(self.uri(path)):
-            blob = self.bucket().get_blob(path)
-            if blob is None:
-                raise InvalidPathError(self.uri(path))
-            blob.metadata = dict(metadata)  # {} clears (a full update replaces)
-            blob.update(if_metageneration_match=blob.metageneration)
+        blob = self.bucket().get_blob(path)
+        if blob is None:
+            raise InvalidPathError(self.uri(path))
+        blob.metadata = dict(metadata)  # {} clears (a full update replaces)
+        blob.update(if_metageneration_match=blob.metageneration)
 
     def get_metadata(self, path: str) -> dict[str, str]:
-        with gcs_errors(self.uri(path)):
-            blob = self.bucket().get_blob(path)
+        blob = self.bucket().get_blob(path)
         if blob is None:
             raise InvalidPathError(self.uri(path))
         return dict(blob.metadata or {})
 
     def checksum(self, path: str) -> Checksum | None:
-        with gcs_errors(self.uri(path)):
-            blob = self.bucket().get_blob(path)
+        blob = self.bucket().get_blob(path)
         if blob is None:
             return None
         if blob.crc32c:
@@ -552,13 +532,12 @@ class GCSBackend(StorageBackend):
         rounds = 0
         while True:
             try:
-                with gcs_errors(dst.uri(dst_path)):
-                    token, done, total = target.rewrite(
-                        source,
-                        token=token,
-                        if_source_generation_match=generation,
-                        if_generation_match=None if overwrite else 0,
-                    )
+                token, done, total = target.rewrite(
+                    source,
+                    token=token,
+                    if_source_generation_match=generation,
+                    if_generation_match=None if overwrite else 0,
+                )
             except api_exceptions.NotFound:
                 if generation is not None:
                     raise SourceChangedError(self.uri(src_path)) from None
