@@ -12,7 +12,7 @@ import heapq
 import logging
 import mimetypes
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
@@ -334,6 +334,26 @@ class S3Backend(StorageBackend):
     def delete(self, path: str) -> None:
         with s3_errors(self.bucket, path):
             self.client.delete_object(Bucket=self.bucket, Key=path)
+
+    def cleanup_leftovers(self, prefix: str, *, since: float, owned: Callable[[str], bool]) -> int:
+        """Abort the unfinished multipart uploads under ``prefix`` to keys ``owned``.
+
+        They are what a transfer killed mid-upload leaves (invisible, but
+        billed until aborted). Keys the killed job did not plan, or had
+        committed, are left alone. ``since`` is not used: an upload's
+        ``Initiated`` time is the service's clock (and moto's is fixed).
+        """
+        aborted = 0
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        with s3_errors(self.bucket, key=prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                for upload in page.get("Uploads", []):
+                    if owned(upload["Key"]):
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        aborted += 1
+        return aborted
 
     def remove_dir(self, path: str) -> None:
         """Delete the ``dir/`` markers at and below ``path`` (a prefix vanishes with its keys)."""

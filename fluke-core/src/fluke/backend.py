@@ -16,7 +16,7 @@ Paths handed to a storage backend are already normalised by the core:
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 __all__ = [
@@ -351,16 +351,18 @@ class StorageBackend(abc.ABC):
         The default does nothing (backends without user metadata).
         """
 
-    def cleanup_leftovers(self, prefix: str, *, since: float) -> int:
+    def cleanup_leftovers(self, prefix: str, *, since: float, owned: Callable[[str], bool]) -> int:
         """Remove what interrupted writes under directory ``prefix`` left behind.
 
         A transfer killed mid-copy may leave its writers' temporary state:
-        ``.fluke-part`` files on SFTP, unfinished multipart uploads on S3.
-        A resumed journal calls this for its destination with the time the
-        killed run started: remove only such leftovers created at or after
-        ``since`` (POSIX time; allow for clock skew), never a finished file.
-        Return how many were removed. The default does nothing (backends
-        whose writers leave nothing, or whose leftovers expire by themselves).
+        ``.fluke-part`` files on SFTP and local disk, unfinished multipart
+        uploads on S3. A resumed journal calls this for its destination:
+        remove only leftovers of writes to a destination path for which
+        ``owned(path)`` is true (a file the killed job planned and did not
+        commit) and, where the backend knows when they were started, started
+        at or after ``since`` (POSIX time; allow for clock skew). Never a
+        finished file. Return how many were removed. The default does nothing
+        (backends whose writers leave nothing, or whose leftovers expire).
         """
         return 0
 

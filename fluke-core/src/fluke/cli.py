@@ -288,6 +288,11 @@ def du_command(url: str, as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Files/parts in flight at once.")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Part size in bytes.")
 @click.option("--metadata", "include_metadata", is_flag=True, help="Carry user metadata.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False),
+    help="SQLite file recording the copy; the same command with it resumes.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 def cp_command(
@@ -300,6 +305,7 @@ def cp_command(
     workers: int | None,
     chunk_size: int | None,
     include_metadata: bool,
+    journal: str | None,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -318,32 +324,39 @@ def cp_command(
                 "dry_run": dry_run,
                 "max_workers": workers,
             }
+            if journal is not None:
+                options["journal"] = journal
             if isinstance(source, Dir):
                 report = source.transfer_to(destination, recursively=True, **options)
             else:
                 report = source.transfer_to(destination, **options)
-        outcomes = [
-            {
-                "source": o.source,
-                "destination": o.destination,
-                "status": o.status,
-                "bytes": o.bytes,
-                "seconds": round(o.seconds, 3),
-                "error": None
-                if o.error is None
-                else REDACT(f"{type(o.error).__name__}: {o.error}"),
-            }
-            for o in report
-        ]
 
+        def described(outcomes: Iterable[Any]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "source": o.source,
+                    "destination": o.destination,
+                    "status": o.status,
+                    "bytes": o.bytes,
+                    "seconds": round(o.seconds, 3),
+                    "error": None
+                    if o.error is None
+                    else REDACT(f"{type(o.error).__name__}: {o.error}"),
+                }
+                for o in outcomes
+            ]
+
+        # without --json only failures and plans are printed: never the whole report
+        noted = described([*report.failed, *report.planned]) if not as_json else []
         lines = [
             f"{o['status']} {o['source']}" + (f": {o['error']}" if o["error"] else "")
-            for o in outcomes
-            if o["status"] in ("failed", "planned")
+            for o in noted
         ]
-        _emit(as_json, {"summary": report.summary(), "files": outcomes}, [*lines, report.summary()])
+        files = described(report) if as_json else []
+        _emit(as_json, {"summary": report.summary(), "files": files}, [*lines, report.summary()])
     if not report:
-        sys.exit(EXIT_PARTIAL if report.transferred or report.skipped else EXIT_FAILED)
+        done = report.counts["transferred"] + report.counts["skipped"]
+        sys.exit(EXIT_PARTIAL if done else EXIT_FAILED)
 
 
 @main.command("rm")

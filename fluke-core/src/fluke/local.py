@@ -5,7 +5,8 @@ from __future__ import annotations
 import errno
 import logging
 import os
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping
 from stat import S_ISDIR
 from typing import BinaryIO
 
@@ -83,6 +84,10 @@ class _LocalWriter(Writer):
             os.remove(self._tmp)
         except FileNotFoundError:
             pass
+
+
+#: The name of a writer's temporary file (``tempfile.mkstemp`` in :class:`_LocalWriter`).
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[a-z0-9_]{8}\.fluke-part")
 
 
 class _LocalPartWriter(PartWriter):
@@ -279,6 +284,27 @@ class LocalBackend(StorageBackend):
 
     def delete(self, path: str) -> None:
         os.remove(path)
+
+    def cleanup_leftovers(self, prefix: str, *, since: float, owned: Callable[[str], bool]) -> int:
+        """Remove the writers' ``.fluke-part`` files under ``prefix`` (see the base class).
+
+        A process killed between a writer's start and its commit or abort
+        leaves its temporary file (``.<name>.<8 chars>.fluke-part``) beside
+        the destination; nothing else is touched and links are not followed.
+        """
+        removed = 0
+        for directory, _dirs, names in os.walk(self._os_path(prefix)):
+            for name in names:
+                found = _TEMPORARY.fullmatch(name)
+                full = os.path.join(directory, name)
+                if (
+                    found
+                    and owned(os.path.join(directory, found["name"]))
+                    and os.lstat(full).st_mtime >= since - 60
+                ):
+                    os.remove(full)
+                    removed += 1
+        return removed
 
     def remove_dir(self, path: str) -> None:
         """Remove ``path`` and the empty directories below it."""

@@ -30,10 +30,11 @@ import itertools
 import logging
 import math
 import posixpath
+import re
 import socket
 import stat as stat_module
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import paramiko
@@ -56,6 +57,8 @@ __all__ = ["SFTPBackend"]
 #: Read requests per pipelined batch (two batches are in flight at a time).
 PREFETCH_REQUESTS = 32
 _MISSING = (errno.ENOENT, errno.ENOTDIR)
+#: The name of a writer's temporary file (see :class:`_SFTPWriter`).
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{12}\.fluke-part")
 
 
 def _is_missing(error: OSError) -> bool:
@@ -557,6 +560,38 @@ class SFTPBackend(StorageBackend):
     def delete(self, path: str) -> None:
         with self.connection.sftp() as sftp:
             sftp.remove(path)
+
+    def cleanup_leftovers(self, prefix: str, *, since: float, owned: Callable[[str], bool]) -> int:
+        """Remove the ``.fluke-part`` files under ``prefix`` (see the base class).
+
+        They are what a writer killed before its commit or abort leaves
+        (``.<name>.<12 hex>.fluke-part`` beside the destination); nothing else
+        is touched and links are not followed. ``since`` allows a minute of
+        clock skew between this machine and the server.
+        """
+        removed = 0
+        stack = [prefix.rstrip(_paths.SEP) or _paths.SEP]
+        with self.connection.sftp() as sftp:
+            while stack:
+                directory = stack.pop()
+                try:
+                    items = sftp.listdir_attr(directory)
+                except OSError as error:
+                    if _is_missing(error):
+                        continue
+                    raise
+                for attrs in items:
+                    full = posixpath.join(directory, attrs.filename)
+                    if stat_module.S_ISDIR(attrs.st_mode or 0):
+                        stack.append(full)
+                    elif (
+                        (found := _TEMPORARY.fullmatch(attrs.filename))
+                        and owned(posixpath.join(directory, found["name"]))
+                        and (attrs.st_mtime or 0) >= since - 60
+                    ):
+                        sftp.remove(full)
+                        removed += 1
+        return removed
 
     def remove_dir(self, path: str) -> None:
         """Remove ``path`` and the (now empty) directories below it; links are not followed."""

@@ -131,8 +131,11 @@ def _open_journal(
     )
     journal = Journal(path, identity)
     if journal.resuming and journal.previous_start is not None:
+        root = dst.get_path()
         cleaned = dst._session.backend.cleanup_leftovers(
-            dst.get_path(), since=journal.previous_start
+            root,
+            since=journal.previous_start,
+            owned=lambda path: path.startswith(root) and journal.owns(path[len(root) :]),
         )
         if cleaned:
             logger.info("removed %d leftovers of the interrupted run", cleaned)
@@ -252,8 +255,14 @@ def transfer(
                 chunk_size,
                 DirectoryLookup(dst_backend) if opts.looks_at_destination else None,
             )
+
+            def copy(planned: PlannedFile) -> FileOutcome:
+                if record_to is not None and planned.journal_seq:
+                    record_to.ensure_written(planned.journal_seq)  # write-ahead
+                return copy_one(planned, dst._session, opts, ctx)
+
             job = CopyJob(
-                lambda planned: copy_one(planned, dst._session, opts, ctx),
+                copy,
                 workers,
                 dst,
                 opts,

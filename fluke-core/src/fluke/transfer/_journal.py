@@ -120,6 +120,8 @@ class Journal:
         self.previous_start = float(meta["started"]) if self.resuming else None
         self._files: list[tuple[object, ...]] = []
         self._shards: list[tuple[str, int]] = []
+        self._seq = 0  # records pushed
+        self._durable = 0  # records written
         self._last_flush = time.monotonic()
         rows = {**identity, "schema": SCHEMA_VERSION, "started": repr(time.time())}
         rows["complete"] = "0"
@@ -148,18 +150,23 @@ class Journal:
             rows = self._conn.execute("SELECT key, done FROM shards").fetchall()
         return [key for key, done in rows if not done], {key for key, done in rows if done}
 
-    def unfinished(self) -> Iterator[JournalRow]:
-        """Files planned or failed but not committed, in path order (read in pages)."""
-        query = "SELECT * FROM files WHERE state != ? AND rel > ? ORDER BY rel LIMIT 1000"
+    def rows(self) -> Iterator[JournalRow]:
+        """Every file recorded, in path order (read in pages)."""
+        query = "SELECT * FROM files WHERE rel > ? ORDER BY rel LIMIT 1000"
         after = ""
         while True:
             with self._lock:
-                rows = self._conn.execute(query, (COMMITTED, after)).fetchall()
+                rows = self._conn.execute(query, (after,)).fetchall()
             if not rows:
                 return
             for row in rows:
                 yield JournalRow(*row)
             after = rows[-1][0]
+
+    def owns(self, rel: str) -> bool:
+        """Whether the file at ``rel`` was planned and not committed (a leftover is ours)."""
+        row = self.lookup(rel)
+        return row is not None and row.state != COMMITTED
 
     def lookup(self, rel: str) -> JournalRow | None:
         """What the journal knows of the file at ``rel``."""
@@ -180,6 +187,7 @@ class Journal:
     def _push_shard(self, key: str, done: int) -> None:
         with self._lock:
             self._shards.append((key, done))
+            self._seq += 1
             self._maybe_flush()
 
     def planned(
@@ -189,9 +197,21 @@ class Journal:
         mtime: float | None,
         version: str | None,
         checksum: Checksum | None,
-    ) -> None:
-        """Record a file to copy, with what its listing said."""
-        self._push(rel, PLANNED, size, mtime, version, checksum, None)
+    ) -> int:
+        """Record a file to copy, with what its listing said; return its sequence number.
+
+        Before the file's copy starts, :meth:`ensure_written` makes sure the
+        record is in the file: a leftover of a killed copy is then always
+        one the journal knows it owns.
+        """
+        return self._push(rel, PLANNED, size, mtime, version, checksum, None)
+
+    def ensure_written(self, seq: int) -> None:
+        """Write the buffer now if record ``seq`` is still in it."""
+        if seq > self._durable:
+            with self._lock:
+                if seq > self._durable:
+                    self._flush()
 
     def committed(
         self,
@@ -220,13 +240,18 @@ class Journal:
         version: str | None,
         checksum: Checksum | None,
         error: str | None,
-    ) -> None:
-        self._files_append((rel, state, size, mtime, version, _checksum_text(checksum), error))
+    ) -> int:
+        return self._files_append(
+            (rel, state, size, mtime, version, _checksum_text(checksum), error)
+        )
 
-    def _files_append(self, row: tuple[object, ...]) -> None:
+    def _files_append(self, row: tuple[object, ...]) -> int:
         with self._lock:
             self._files.append(row)
+            self._seq += 1
+            seq = self._seq
             self._maybe_flush()
+        return seq
 
     def _maybe_flush(self) -> None:
         pending = len(self._files) + len(self._shards)
@@ -243,6 +268,7 @@ class Journal:
         self._conn.execute("COMMIT")
         self._files.clear()
         self._shards.clear()
+        self._durable = self._seq
 
     def flush(self) -> None:
         """Write what is buffered now."""

@@ -95,12 +95,12 @@ class Planner:
         if journal is not None:
             row = None if journal.fresh else journal.lookup(relative)
             if row is not None and row.state == COMMITTED and unchanged(row, source):
-                uri = source.session.backend.uri(source.path)
-                outcome = FileOutcome(uri, self.dst.uri(destination), "skipped")
-                self._finish(None, outcome)
+                self.already_done(source.session.backend.uri(source.path), relative)
                 return
             planned.verify_existing = journal.resuming
-            journal.planned(relative, source.size, source.mtime, source.version, source.checksum)
+            planned.journal_seq = journal.planned(
+                relative, source.size, source.mtime, source.version, source.checksum
+            )
         if destination != self.dst_root + relative:
             with self._lock:
                 self.deferred.append(planned)
@@ -110,6 +110,11 @@ class Planner:
         elif not self.opts.looks_at_destination:
             planned.existing = None
         self._put(planned)
+
+    def already_done(self, source_uri: str, relative: str) -> None:
+        """Report a file the journal records as committed (and unchanged) as skipped."""
+        destination = _paths.join_relative(self.dst_root, relative)
+        self._finish(None, FileOutcome(source_uri, self.dst.uri(destination), "skipped"))
 
 
 class ShardLister:
@@ -157,12 +162,15 @@ class ShardLister:
         self.complete = self.error is None and not self.stop.is_set()
 
     def _replay(self, done: set[str]) -> None:
-        """Plan again the files of finished shards that were not committed."""
+        """The files of finished shards: committed ones reported, the others planned again."""
         session, root = self.source.session, self.source.root
-        for row in self.journal.unfinished() if self.journal is not None else ():
+        for row in self.journal.rows() if self.journal is not None else ():
             if self.stop.is_set():
                 return
             if self._shard_of(row.rel) in done:
+                if row.state == COMMITTED:
+                    self.planner.already_done(session.backend.uri(root + row.rel), row.rel)
+                    continue
                 source = TransferSource(
                     session,
                     root + row.rel,

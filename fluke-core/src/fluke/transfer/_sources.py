@@ -61,9 +61,12 @@ class PlannedFile:
         not looked up (the copy room asks with ``stat`` if it must).
     :param verify_existing: a destination that exists may be an earlier run's
         copy (a resumed journal): skip it when proven identical.
+    :param journal_seq: the journal's number of this file's "planned" record.
     """
 
     source: TransferSource
     destination: str
     existing: Entry | None = UNKNOWN
     verify_existing: bool = False
+    #: the journal's sequence number of the "planned" record (0: none)
+    journal_seq: int = 0
