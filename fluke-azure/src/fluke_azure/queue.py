@@ -13,7 +13,9 @@ text by another tool) is returned unchanged.
 
 The service limit of 64 KiB applies to the *encoded* text, so a message can
 hold at most 48 KiB of UTF-8; anything larger is refused with
-:class:`~fluke.exceptions.MessageTooLargeError` before it is sent.
+:class:`~fluke.exceptions.MessageTooLargeError` before it is sent, unless
+the queue has ``large_payloads`` (a Dir): then it is stored there and a
+claim-check pointer in the AWS extended clients' format is queued instead.
 
 Azure has no long polling: ``receive`` answers at once, which is what the
 core's ``poll`` expects (it stops at ``num_messages`` or when a receive comes

@@ -36,6 +36,9 @@ logger = logging.getLogger("fluke.queues")
 
 #: The first element of an extended-client pointer.
 POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
+#: The pointer class of the extended clients' legacy format (read, never written).
+LEGACY_POINTER_CLASS = "com.amazon.sqs.javamessaging.MessageS3Pointer"
+_POINTER_CLASSES = (POINTER_CLASS, LEGACY_POINTER_CLASS)
 #: The message attribute (SQS) that carries the payload's size in bytes.
 SIZE_ATTRIBUTE = "ExtendedPayloadSize"
 #: Read payloads in chunks of this many bytes.
@@ -56,7 +59,8 @@ def format_pointer(pointer: Pointer) -> str:
 
 def parse_pointer(body: str) -> Pointer | None:
     """The pointer ``body`` holds, or ``None`` if it is an ordinary message."""
-    if POINTER_CLASS not in body[:200] or not body.lstrip().startswith("["):
+    head = body[:200]
+    if not any(name in head for name in _POINTER_CLASSES) or not body.lstrip().startswith("["):
         return None
     try:
         value = json.loads(body)
@@ -65,7 +69,7 @@ def parse_pointer(body: str) -> Pointer | None:
     if (
         not isinstance(value, list)
         or len(value) != 2
-        or value[0] != POINTER_CLASS
+        or value[0] not in _POINTER_CLASSES
         or not isinstance(value[1], dict)
     ):
         return None

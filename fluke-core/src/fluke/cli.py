@@ -495,7 +495,7 @@ def mkdir_command(url: str, as_json: bool) -> None:
 
 @main.group("queue")
 def queue_group() -> None:
-    """Push, peek, poll, count or clear a queue (sqs://, azq://, localq://)."""
+    """Push, peek, poll, count, clear or redrive a queue (sqs://, azq://, localq://)."""
 
 
 def _queue(url: str) -> Any:
@@ -583,6 +583,29 @@ def queue_clear(url: str, yes: bool) -> None:
             _fail("not clearing the queue without --yes", EXIT_FAILED)
         with _queue(url) as queue:
             queue.clear(suppress_output=True)
+
+
+@queue_group.command("redrive")
+@click.argument("url")
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="The dead-letter queue to empty (default: URL's <queue>-poison).",
+)
+@json_option
+def queue_redrive(url: str, from_url: str | None, as_json: bool) -> None:
+    """Move every message of a dead-letter queue back to URL."""
+    with _errors():
+        with _queue(url) as queue:
+            source = _queue(from_url) if from_url else queue.dead_letter_queue()
+            with source:
+                moved = queue.redrive(source)
+        _emit(
+            as_json,
+            {"redriven": moved, "from": source.get_name()},
+            [f"redrove {moved} message(s) from {source.get_name()}"],
+        )
 
 
 @main.command("events")
