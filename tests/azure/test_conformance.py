@@ -18,6 +18,8 @@ class TestAzureBlobStorage(StorageSuite):
 class TestAzureStorageQueue(QueueSuite):
     """Every queue behaviour, on a fresh Azure Storage queue."""
 
+    soak_messages = 200  # Azurite takes a few messages a second on CI's two cores
+
     @pytest.fixture
     def target(self, queue_target: QueueTarget) -> QueueTarget:
         return queue_target

@@ -12,6 +12,8 @@ whole mixin runs in well under a minute per backend.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import multiprocessing
 import os
 import signal
@@ -28,6 +30,7 @@ from fluke._message import Message
 from fluke._queue import Queue
 from fluke.exceptions import MessageSettledError, PayloadNotFoundError
 from fluke.local import LocalDir
+from fluke.testing._soak import run_soak
 from fluke.testing._targets import QueueTarget
 
 #: Bigger than every backend's limit (SQS up to 1 MiB, as moto's default,
@@ -64,6 +67,14 @@ def _lease_worker(target: QueueTarget, ready: Any, visibility_timeout: int) -> N
 
 class QueueLifecycleSuite:
     """ack / nack / extend / delivery_count / lease, dead letters and claim-check."""
+
+    #: Messages the soak moves. Issue 13 asks for 5,000; on CI's two shared
+    #: cores that takes minutes per backend, so the default is smaller and
+    #: ``FLUKE_SOAK_MESSAGES=5000`` runs the full soak.
+    soak_messages: int = 400
+    #: Seconds after which producers and consumers stop (the rest is drained);
+    #: ``FLUKE_SOAK_SECONDS`` overrides it.
+    soak_time_limit: float = 60.0
 
     @pytest.fixture
     def payload_dir(self) -> Iterator[Dir]:
@@ -348,3 +359,27 @@ class QueueLifecycleSuite:
                 message.body  # noqa: B018
             message.ack()  # deletes the message, never the file it names
         assert os.path.exists("/etc/passwd")
+
+    # -- soak ----------------------------------------------------------------
+
+    def test_soak_kills_consumers_and_loses_nothing(
+        self, target: QueueTarget, tmp_path: Any, record_property: Any
+    ) -> None:
+        """4 producers and 4 consumers; consumers SIGKILLed at random (at-least-once)."""
+        messages = int(os.environ.get("FLUKE_SOAK_MESSAGES", self.soak_messages))
+        seconds = float(os.environ.get("FLUKE_SOAK_SECONDS", self.soak_time_limit))
+        result = run_soak(
+            target,
+            str(tmp_path),
+            backend=type(self).__name__,
+            messages=messages,
+            time_limit=seconds,
+        )
+        print(result.line())  # noqa: T201 - the soak's report (pytest -s / the junit XML)
+        record_property("soak", result.line())
+        report = os.environ.get("FLUKE_SOAK_REPORT")
+        if report:
+            with open(report, "a", encoding="utf-8") as out:
+                out.write(json.dumps(dataclasses.asdict(result)) + "\n")
+        assert result.messages > 0 and result.kills > 0
+        assert result.lost == 0, result.line()
