@@ -166,7 +166,12 @@ def bench(session: nox.Session) -> None:
     virtualenv (``FLUKE_BENCH_OLD_FLUKE=off`` skips it). ``nox -s bench -- aws
     engine`` runs a subset.
     """
-    session.install(*_editable(*PACKAGES), "psutil", *SERVER_DEPS["aws"], *SERVER_DEPS["gcp"])
+    session.install(
+        *_editable(*PACKAGES, "examples/fluke-memory"),
+        "psutil",
+        *SERVER_DEPS["aws"],
+        *SERVER_DEPS["gcp"],
+    )
     _apt_install(session, "sshd", "openssh-server")
     _apt_install(session, "rclone", "rclone")
     env = {
