@@ -8,6 +8,7 @@ page) and never hold the whole bucket in memory.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import logging
 import mimetypes
@@ -25,6 +26,7 @@ from fluke_aws._errors import (
     http_status,
     is_not_found,
     is_transient,
+    raise_for_head,
     s3_errors,
     source_errors,
 )
@@ -131,20 +133,31 @@ class S3Backend(StorageBackend):
         except ClientError as error:
             if is_not_found(error) or http_status(error) == 404:
                 return None  # a missing bucket also answers 404 to HEAD
+            ranged_get = functools.partial(
+                self.client.get_object, Bucket=self.bucket, Key=path, Range="bytes=0-0"
+            )
+            raise_for_head(error, self.bucket, path, ranged_get)  # 403: never "missing"
             raise
         return response
 
     def check_bucket(self) -> None:
-        """Raise :class:`BucketNotFoundError` unless the bucket can be reached."""
+        """Raise unless the bucket can be reached.
+
+        :raises BucketNotFoundError: the bucket does not exist.
+        :raises PermissionDeniedError: the credentials may not use it (a 403
+            is never reported as a missing bucket).
+        """
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError as error:
-            if http_status(error) in (403, 404) or error_code(error) in ("404", "NoSuchBucket"):
-                raise BucketNotFoundError(self.bucket) from None
+            if http_status(error) == 404 or error_code(error) in ("404", "NoSuchBucket"):
+                raise BucketNotFoundError(self.bucket) from error
+            one_key = functools.partial(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
+            raise_for_head(error, self.bucket, None, one_key)
             raise
 
     def _has_prefix(self, prefix: str) -> bool:
-        with s3_errors(self.bucket):
+        with s3_errors(self.bucket, key=prefix):
             response = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix, MaxKeys=1)
         return bool(response.get("KeyCount", len(response.get("Contents", []))))
 
@@ -169,7 +182,7 @@ class S3Backend(StorageBackend):
 
     def _pages(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         paginator = self.client.get_paginator("list_objects_v2")
-        with s3_errors(self.bucket):
+        with s3_errors(self.bucket, key=kwargs.get("Prefix")):
             yield from paginator.paginate(Bucket=self.bucket, **kwargs)
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
@@ -290,7 +303,8 @@ class S3Backend(StorageBackend):
         extra = self._upload_arguments(path, metadata)
         if part_size < MIN_PART_SIZE or size > part_size * MAX_PARTS:
             return None
-        return S3PartWriter(self.client, self.bucket, path, extra=extra, overwrite=overwrite)
+        with s3_errors(self.bucket, key=path):
+            return S3PartWriter(self.client, self.bucket, path, extra=extra, overwrite=overwrite)
 
     def open_writer(
         self,
@@ -328,7 +342,7 @@ class S3Backend(StorageBackend):
         directory = _paths.as_dir_path(path)
         if directory in ("", _paths.SEP):
             return
-        with s3_errors(self.bucket):
+        with s3_errors(self.bucket, key=directory):
             self.client.put_object(Bucket=self.bucket, Key=directory, Body=b"")
 
     def delete(self, path: str) -> None:
@@ -358,7 +372,7 @@ class S3Backend(StorageBackend):
     def remove_dir(self, path: str) -> None:
         """Delete the ``dir/`` markers at and below ``path`` (a prefix vanishes with its keys)."""
         paginator = self.client.get_paginator("list_objects_v2")
-        with s3_errors(self.bucket):
+        with s3_errors(self.bucket, key=path):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=path):
                 markers = [
                     {"Key": item["Key"]}

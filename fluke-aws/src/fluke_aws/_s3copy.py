@@ -77,7 +77,7 @@ def server_side_copy(
             extra["ContentType"] = guessed
     copy = _Copy(src, src_key, dst, dst_key, version)
     if overwrite and size <= src.multipart_copy_threshold:
-        with copy.reading_source():
+        with copy.reading_source(), s3_errors(dst.bucket, key=dst_key):
             response = dst.client.copy_object(
                 Bucket=dst.bucket,
                 Key=dst_key,
@@ -120,7 +120,7 @@ class _Copy:
         client = dst.client
         part_size = max(self.src.copy_part_size, -(-size // MAX_PARTS))
         count = max(1, -(-size // part_size))
-        with s3_errors(dst.bucket):
+        with s3_errors(dst.bucket, key=self.dst_key):
             upload_id = client.create_multipart_upload(
                 Bucket=dst.bucket, Key=self.dst_key, **extra
             )["UploadId"]

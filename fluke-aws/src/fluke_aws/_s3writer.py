@@ -23,7 +23,7 @@ from typing import Any
 
 from fluke.backend import Checksum, PartWriter, Writer
 from fluke.exceptions import InvalidChunkSizeError, OverwriteError
-from fluke_aws._errors import is_precondition_failed
+from fluke_aws._errors import is_precondition_failed, raise_for, s3_errors
 from fluke_aws._etag import etag_checksum
 
 __all__ = [
@@ -49,9 +49,14 @@ def commit_condition(overwrite: bool) -> dict[str, str]:
 
 
 def refused_overwrite(error: BaseException, overwrite: bool, bucket: str, key: str) -> None:
-    """Raise :class:`OverwriteError` if ``error`` is S3 refusing a no-clobber commit."""
+    """Raise :class:`OverwriteError` if ``error`` is S3 refusing a no-clobber commit.
+
+    Any other error S3's error table maps (a refusal, bad credentials) is
+    raised as that Fluke exception, with ``error`` as its cause.
+    """
     if not overwrite and is_precondition_failed(error):
         raise OverwriteError(f"s3://{bucket}/{key}") from None
+    raise_for(error, bucket, key)
 
 
 def abort_upload(client: Any, bucket: str, key: str, upload_id: str) -> None:
@@ -129,9 +134,10 @@ class S3Writer(Writer):
 
     def _submit(self, part: bytes) -> None:
         if self._upload_id is None:
-            response = self._client.create_multipart_upload(
-                Bucket=self._bucket, Key=self._key, **self._extra
-            )
+            with s3_errors(self._bucket, key=self._key):
+                response = self._client.create_multipart_upload(
+                    Bucket=self._bucket, Key=self._key, **self._extra
+                )
             self._upload_id = response["UploadId"]
             self._pool = ThreadPoolExecutor(PARTS_IN_FLIGHT, thread_name_prefix="fluke-s3-part")
             logger.debug("multipart upload started for s3://%s/%s", self._bucket, self._key)
@@ -229,19 +235,21 @@ class S3PartWriter(PartWriter):
         self._bucket = bucket
         self._key = key
         self._overwrite = overwrite
-        response = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
+        with s3_errors(bucket, key=key):
+            response = client.create_multipart_upload(Bucket=bucket, Key=key, **extra)
         self.upload_id: str = response["UploadId"]
         self._etags: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def write_part(self, number: int, offset: int, data: bytes) -> None:
-        response = self._client.upload_part(
-            Bucket=self._bucket,
-            Key=self._key,
-            UploadId=self.upload_id,
-            PartNumber=number,
-            Body=data,
-        )
+        with s3_errors(self._bucket, key=self._key):
+            response = self._client.upload_part(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self.upload_id,
+                PartNumber=number,
+                Body=data,
+            )
         with self._lock:
             self._etags[number] = response["ETag"]
 

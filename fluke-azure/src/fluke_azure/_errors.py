@@ -1,9 +1,19 @@
-"""Turning Azure SDK exceptions into Fluke exceptions with redacted messages."""
+"""Turning Azure SDK exceptions into Fluke exceptions with redacted messages.
+
+:data:`ERROR_CODES` is the one table from Azure Storage's error codes to
+Fluke's exceptions. The SDK's own exception is not chained: its text can
+carry a request signature or a SAS token. What it said that is safe to show
+(the HTTP status and the error code) is kept on the Fluke exception instead
+(``status_code``, ``error_code``), which is always an
+:class:`AzureStorageError` for failed requests.
+"""
 
 from __future__ import annotations
 
+import errno
+import os
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 
 from azure.core.exceptions import (
@@ -13,10 +23,19 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
-from fluke.exceptions import FlukeError
+from fluke.exceptions import (
+    AuthenticationError,
+    ContainerNotFoundError,
+    FlukeError,
+    PathNotFoundError,
+    PermissionDeniedError,
+)
 from fluke_azure._redact import redact
 
 __all__ = [
+    "ERROR_CODES",
+    "AzureAuthenticationError",
+    "AzurePermissionDeniedError",
     "AzureStorageError",
     "EndpointUnreachableError",
     "QueueNotFoundError",
@@ -70,12 +89,72 @@ class EndpointUnreachableError(AzureStorageError):
         super().__init__(message, transient=True)
 
 
+class AzurePermissionDeniedError(AzureStorageError, PermissionDeniedError):
+    """Azure refused a request: the credentials lack a right (or the network rule).
+
+    Both an :class:`AzureStorageError` and a
+    :class:`~fluke.exceptions.PermissionDeniedError` (a ``PermissionError``).
+
+    :param message: what failed, already redacted.
+    :param path: what the request was for (a URI, a container), redacted.
+    :param status_code: the HTTP status.
+    :param error_code: Azure's error code (``AuthorizationPermissionMismatch``...).
+    """
+
+    def __init__(
+        self, message: str, path: str, status_code: int | None, error_code: str | None
+    ) -> None:
+        # Not AzureStorageError.__init__: its super() is PermissionDeniedError's.
+        self.status_code = status_code
+        self.error_code = error_code
+        self.transient = False
+        OSError.__init__(self, message)
+        self.path = path
+        self.reason = error_code
+        self.errno, self.strerror, self.filename = errno.EACCES, os.strerror(errno.EACCES), path
+
+
+class AzureAuthenticationError(AzurePermissionDeniedError, AuthenticationError):
+    """Azure refused the credentials: a wrong account key, an expired SAS or token.
+
+    Both an :class:`AzureStorageError` and an
+    :class:`~fluke.exceptions.AuthenticationError` (so a ``PermissionError``).
+    """
+
+
 class QueueNotFoundError(FlukeError, LookupError):
     """An Azure Storage queue does not exist or cannot be accessed."""
 
     def __init__(self, queue: str) -> None:
         self.queue = queue
         super().__init__(f"Queue {queue!r} does not exist or cannot be accessed.")
+
+
+#: Azure Storage's error codes and the Fluke exception each becomes.
+ERROR_CODES: Mapping[str, type[FlukeError]] = {
+    "ContainerNotFound": ContainerNotFoundError,
+    "BlobNotFound": PathNotFoundError,
+    "QueueNotFound": QueueNotFoundError,
+    "AuthenticationFailed": AuthenticationError,
+    "InvalidAuthenticationInfo": AuthenticationError,
+    "NoAuthenticationInformation": AuthenticationError,
+    "AuthorizationFailure": PermissionDeniedError,
+    "AuthorizationPermissionMismatch": PermissionDeniedError,
+    "AuthorizationProtocolMismatch": PermissionDeniedError,
+    "AuthorizationResourceTypeMismatch": PermissionDeniedError,
+    "AuthorizationServiceMismatch": PermissionDeniedError,
+    "AuthorizationSourceIPMismatch": PermissionDeniedError,
+    "InsufficientAccountPermissions": PermissionDeniedError,
+    "AccountIsDisabled": PermissionDeniedError,
+}
+
+
+def kind_of(error: BaseException) -> type[FlukeError] | None:
+    """What :data:`ERROR_CODES` says ``error`` is (a bare 401/403: a refusal)."""
+    kind = ERROR_CODES.get(error_code(error) or "")
+    if kind is None and _status(error) in (401, 403):
+        return AuthenticationError if _status(error) == 401 else PermissionDeniedError
+    return kind
 
 
 #: HTTP statuses worth retrying.
@@ -219,8 +298,14 @@ def convert(
     secrets: Iterable[str | None] = (),
     *,
     endpoint: str | None = None,
+    path: str | None = None,
 ) -> AzureStorageError:
     """An :class:`AzureStorageError` for ``error``; its text is redacted.
+
+    A refusal (:data:`ERROR_CODES`: a wrong key, a missing right, a bare 401
+    or 403) is an :class:`AzureAuthenticationError` or an
+    :class:`AzurePermissionDeniedError` naming ``path`` (or ``what``): a
+    built-in ``PermissionError``, never "not found".
 
     A failed connect (``ServiceRequestError``: nothing was sent) becomes
     :class:`EndpointUnreachableError`, naming ``endpoint`` (the service URL;
@@ -233,9 +318,23 @@ def convert(
             return unreachable
     status = error.status_code if isinstance(error, HttpResponseError) else None
     code = error_code(error)
+    where = f" (HTTP {status}{', ' + code if code else ''})" if status else ""
+    kind = kind_of(error)
+    if kind is AuthenticationError or kind is PermissionDeniedError:
+        refused = (
+            AzureAuthenticationError
+            if kind is AuthenticationError
+            else (AzurePermissionDeniedError)
+        )
+        advice = (
+            "authentication failed: check the credentials"
+            if refused is AzureAuthenticationError
+            else "permission denied"
+        )
+        message = redact(f"{what} failed{where}: {advice}.", secrets)
+        return refused(message, redact(path or what, secrets), status, code)
     first_line = str(getattr(error, "message", None) or error).splitlines()[0:1]
     detail = first_line[0] if first_line else type(error).__name__
-    where = f" (HTTP {status}{', ' + code if code else ''})" if status else ""
     message = redact(f"{what} failed{where}: {detail}", secrets)
     transient = isinstance(error, (ServiceRequestError, ServiceResponseError)) or (
         status in TRANSIENT_STATUS

@@ -72,7 +72,7 @@ def commit_error(
     if not overwrite and is_destination_condition_failure(error):
         logger.debug("%s exists: commit refused, nothing replaced", uri)
         return OverwriteError(uri)
-    return convert(error, f"Writing {uri}", secrets)
+    return convert(error, f"Writing {uri}", secrets, path=uri)
 
 
 class BlockBlobWriter(Writer):
@@ -129,7 +129,9 @@ class BlockBlobWriter(Writer):
                 self._stage_full_blocks()
             except AzureError as error:
                 self._discard()
-                raise convert(error, f"Writing {self._uri}", self._secrets) from None
+                raise convert(
+                    error, f"Writing {self._uri}", self._secrets, path=self._uri
+                ) from None
         return len(data)
 
     def commit(self) -> Checksum | None:
@@ -295,7 +297,8 @@ class BlockPartWriter(PartWriter):
         try:
             self._blob.stage_block(self._block_id(number), data, length=len(data))
         except AzureError as error:
-            raise convert(error, f"Writing part {number} of {self._uri}", self._secrets) from None
+            what = f"Writing part {number} of {self._uri}"
+            raise convert(error, what, self._secrets, path=self._uri) from None
         with self._lock:
             self._numbers.add(number)
 

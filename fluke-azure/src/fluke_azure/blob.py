@@ -35,9 +35,11 @@ from fluke.exceptions import (
     FlukeError,
     InvalidPathError,
     OverwriteError,
+    PathNotFoundError,
     SourceChangedError,
 )
 from fluke_azure._errors import (
+    ERROR_CODES,
     AzureStorageError,
     convert,
     error_code,
@@ -255,18 +257,26 @@ class AzureBlobBackend(StorageBackend):
 
     @contextmanager
     def _calling(self, what: str, path: str | None = None) -> Iterator[None]:
-        """Translate SDK errors: missing container/blob to Fluke's, the rest redacted."""
+        """Translate SDK errors through :data:`~fluke_azure._errors.ERROR_CODES`.
+
+        A missing container or blob (``path`` given) becomes Fluke's "not
+        found" error, a refusal a ``PermissionError`` naming ``path`` (else
+        the container), the rest a redacted :class:`AzureStorageError`.
+        """
+        where = self.uri(path) if path is not None else f"container {self.container!r}"
         try:
             yield
         except ResourceNotFoundError as error:
-            code = error_code(error)
-            if code == "ContainerNotFound":
+            kind = ERROR_CODES.get(error_code(error) or "BlobNotFound")
+            if kind is ContainerNotFoundError:
                 raise ContainerNotFoundError(self.container) from None
-            if path is not None and code in (None, "BlobNotFound"):
-                raise InvalidPathError(path) from None
-            raise convert(error, what, self.auth.secrets()) from None
+            if path is not None and kind is PathNotFoundError:
+                raise PathNotFoundError(path) from None
+            raise convert(error, what, self.auth.secrets(), path=where) from None
         except AzureError as error:
-            raise convert(error, what, self.auth.secrets(), endpoint=self.auth.blob_url) from None
+            raise convert(
+                error, what, self.auth.secrets(), endpoint=self.auth.blob_url, path=where
+            ) from None
 
     # -- metadata about paths ---------------------------------------------
 

@@ -26,6 +26,7 @@ from fluke.exceptions import (
     TransferError,
 )
 from fluke_gcp import _composite, _crc, _http
+from fluke_gcp._errors import gcs_errors
 from fluke_gcp._sdk import (
     api_exceptions,
     auth_credentials,
@@ -196,16 +197,19 @@ class GCSBackend(StorageBackend):
         """Raise :class:`BucketNotFoundError` unless the bucket is reachable."""
         if self._bucket_checked:
             return
-        try:
-            self.bucket().reload()
-        except api_exceptions.NotFound:
-            raise BucketNotFoundError(self._bucket_name) from None
-        except api_exceptions.Forbidden:
-            # no storage.buckets.get: being able to list objects is enough
+        where = f"gs://{self._bucket_name}"
+        with gcs_errors(where):
             try:
-                next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
-            except (api_exceptions.NotFound, api_exceptions.Forbidden):
+                self.bucket().reload()
+            except api_exceptions.NotFound:
                 raise BucketNotFoundError(self._bucket_name) from None
+            except api_exceptions.Forbidden:
+                # no storage.buckets.get: being able to list objects is enough
+                # (a 403 there too is a PermissionDeniedError, never "not found")
+                try:
+                    next(iter(self.client().list_blobs(self._bucket_name, max_results=1)), None)
+                except api_exceptions.NotFound:
+                    raise BucketNotFoundError(self._bucket_name) from None
         self._bucket_checked = True
 
     # -- metadata about paths ---------------------------------------------
@@ -214,18 +218,23 @@ class GCSBackend(StorageBackend):
         if path == "":
             self.check_bucket()
             return Entry("", True)
-        blob = self.bucket().get_blob(path)
-        if blob is not None:
-            return _entry(blob)
-        prefix = path + _paths.SEP
-        found = self.client().list_blobs(
-            self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
-        )
-        if next(iter(found), None) is not None:
-            return Entry(prefix, True)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
+            if blob is not None:
+                return _entry(blob)
+            prefix = path + _paths.SEP
+            found = self.client().list_blobs(
+                self._bucket_name, prefix=prefix, max_results=1, fields="items(name)"
+            )
+            if next(iter(found), None) is not None:
+                return Entry(prefix, True)
         return None
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
+        with gcs_errors(self.uri(path)):
+            yield from self._list(path, recursive)
+
+    def _list(self, path: str, recursive: bool) -> Iterator[Entry]:
         iterator = self.client().list_blobs(
             self._bucket_name,
             prefix=path or None,
@@ -270,8 +279,11 @@ class GCSBackend(StorageBackend):
                 if generation is not None:
                     raise SourceChangedError(self.uri(path))
                 raise InvalidPathError(self.uri(path))
+            if response.status_code == 416:  # starts at or past the end: nothing there
+                return b""
             if response.status_code >= 400:
-                raise api_exceptions.from_http_response(response)
+                with gcs_errors(self.uri(path)):
+                    raise api_exceptions.from_http_response(response)
             data: bytes = response.content
         finally:
             response.close()
@@ -290,6 +302,11 @@ class GCSBackend(StorageBackend):
     def iter_chunks(
         self, path: str, chunk_size: int, size: int | None = None, *, version: str | None = None
     ) -> Iterator[bytes]:
+        """One streaming download (see :meth:`_download`); refusals become Fluke's errors."""
+        with gcs_errors(self.uri(path)):
+            yield from self._download(path, chunk_size, version)
+
+    def _download(self, path: str, chunk_size: int, version: str | None) -> Iterator[bytes]:
         """One streaming download (resumed with a Range header if cut), CRC32C-checked.
 
         With ``version``, every request names that generation and makes it a
@@ -403,7 +420,8 @@ class GCSBackend(StorageBackend):
     def _json_or_raise(self, response: Any) -> dict[str, Any]:
         try:
             if response.status_code >= 400:
-                raise api_exceptions.from_http_response(response)
+                with gcs_errors(f"gs://{self._bucket_name}"):
+                    raise api_exceptions.from_http_response(response)
             resource: dict[str, Any] = response.json()
             return resource
         finally:
@@ -453,41 +471,47 @@ class GCSBackend(StorageBackend):
         marker = _paths.as_dir_path(path)
         if not marker:
             return
-        self.bucket().blob(marker).upload_from_string(
-            b"", content_type="application/x-directory", checksum=None
-        )
+        with gcs_errors(self.uri(marker)):
+            self.bucket().blob(marker).upload_from_string(
+                b"", content_type="application/x-directory", checksum=None
+            )
 
     def delete(self, path: str) -> None:
         try:
-            self.bucket().blob(path).delete()
+            with gcs_errors(self.uri(path)):
+                self.bucket().blob(path).delete()
         except api_exceptions.NotFound:
             raise InvalidPathError(self.uri(path)) from None
 
     def remove_dir(self, path: str) -> None:
         """Delete the ``dir/`` markers at and below ``path`` (the prefix goes with its objects)."""
-        for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
-            if str(blob.name).endswith(_paths.SEP):
-                try:
-                    blob.delete()
-                except api_exceptions.NotFound:
-                    continue
+        with gcs_errors(self.uri(path)):
+            for blob in self.client().list_blobs(self._bucket_name, prefix=path or None):
+                if str(blob.name).endswith(_paths.SEP):
+                    try:
+                        blob.delete()
+                    except api_exceptions.NotFound:
+                        continue
 
     def set_metadata(self, path: str, metadata: Mapping[str, str]) -> None:
         """Replace the object's user metadata (a full update, so removed keys go)."""
-        blob = self.bucket().get_blob(path)
-        if blob is None:
-            raise InvalidPathError(self.uri(path))
-        blob.metadata = dict(metadata)  # {} clears (a full update replaces)
-        blob.update(if_metageneration_match=blob.metageneration)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
+            if blob is None:
+                raise InvalidPathError(self.uri(path))
+            blob.metadata = dict(metadata)  # {} clears (a full update replaces)
+            blob.update(if_metageneration_match=blob.metageneration)
 
     def get_metadata(self, path: str) -> dict[str, str]:
-        blob = self.bucket().get_blob(path)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
         if blob is None:
             raise InvalidPathError(self.uri(path))
         return dict(blob.metadata or {})
 
     def checksum(self, path: str) -> Checksum | None:
-        blob = self.bucket().get_blob(path)
+        with gcs_errors(self.uri(path)):
+            blob = self.bucket().get_blob(path)
         if blob is None:
             return None
         if blob.crc32c:
@@ -532,12 +556,13 @@ class GCSBackend(StorageBackend):
         rounds = 0
         while True:
             try:
-                token, done, total = target.rewrite(
-                    source,
-                    token=token,
-                    if_source_generation_match=generation,
-                    if_generation_match=None if overwrite else 0,
-                )
+                with gcs_errors(dst.uri(dst_path)):
+                    token, done, total = target.rewrite(
+                        source,
+                        token=token,
+                        if_source_generation_match=generation,
+                        if_generation_match=None if overwrite else 0,
+                    )
             except api_exceptions.NotFound:
                 if generation is not None:
                     raise SourceChangedError(self.uri(src_path)) from None

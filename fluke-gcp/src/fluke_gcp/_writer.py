@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from fluke.backend import Checksum, Writer
 from fluke.exceptions import OverwriteError, TransferError
 from fluke_gcp import _crc
+from fluke_gcp._errors import gcs_errors
 from fluke_gcp._sdk import api_exceptions
 
 if TYPE_CHECKING:
@@ -90,8 +91,9 @@ class GCSWriter(Writer):
         self._crc.update(data)
         self._buffer += data
         try:
-            while len(self._buffer) > self._part_size:
-                self._send_chunk()
+            with gcs_errors(self._backend.uri(self._path)):
+                while len(self._buffer) > self._part_size:
+                    self._send_chunk()
         except api_exceptions.PreconditionFailed:
             self.abort()  # GCS may refuse the session at its creation already
             raise OverwriteError(self._backend.uri(self._path)) from None
@@ -103,10 +105,11 @@ class GCSWriter(Writer):
             raise ValueError(f"writer for {self._backend.uri(self._path)} is closed")
         self._closed = True
         try:
-            if self._url is None:
-                resource = self._single_upload()
-            else:
-                resource = self._finalise()
+            with gcs_errors(self._backend.uri(self._path)):
+                if self._url is None:
+                    resource = self._single_upload()
+                else:
+                    resource = self._finalise()
         except api_exceptions.PreconditionFailed:
             self._cancel()
             raise OverwriteError(self._backend.uri(self._path)) from None

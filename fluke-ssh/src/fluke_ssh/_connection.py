@@ -23,6 +23,7 @@ from typing import Any
 import paramiko
 
 from fluke.exceptions import FlukeError
+from fluke_ssh._errors import SSHAuthenticationError
 from fluke_ssh._hostkeys import AcceptAnyPolicy, RejectUnknownPolicy
 from fluke_ssh.auth import RemoteAuth
 
@@ -167,6 +168,10 @@ class Connection:
                 auth_timeout=30,
                 transport_factory=_fast_transport,
             )
+        except paramiko.AuthenticationException as error:
+            client.close()
+            where = f"sftp://{target.hostname}:{target.port}"
+            raise SSHAuthenticationError(where, "the server refused the login") from error
         except BaseException:
             client.close()
             raise

@@ -48,6 +48,7 @@ from fluke.exceptions import (
     SourceChangedError,
 )
 from fluke_ssh._connection import Connection
+from fluke_ssh._errors import sftp_errors
 from fluke_ssh.auth import DEFAULT_PORT, RemoteAuth
 
 logger = logging.getLogger("fluke.ssh")
@@ -101,12 +102,12 @@ def _mkdirs(sftp: paramiko.SFTPClient, path: str) -> None:
         _mkdirs(sftp, parent)
     try:
         sftp.mkdir(path)
-    except OSError:
+    except OSError as error:
         # created concurrently by another thread/process? then all is well
         try:
             attrs = sftp.stat(path)
         except OSError:
-            raise
+            raise error from None  # why mkdir failed (EACCES...), not "missing"
         if not stat_module.S_ISDIR(attrs.st_mode or 0):
             raise InvalidDirectoryError(path) from None
 
@@ -175,22 +176,27 @@ class _SFTPWriter(Writer):
         self._sftp = self._context.__enter__()
         self._finished = False
         try:
-            if parent not in known_dirs:
-                _mkdirs(self._sftp, parent)
-                known_dirs.add(parent)
-            try:
-                self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
-            except OSError as error:
-                if not _is_missing(error):
-                    raise
-                known_dirs.discard(parent)  # removed behind our back: create it again
-                _mkdirs(self._sftp, parent)
-                self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
-            _tune(self._file, connection.request_size)
-            self._file.set_pipelined(True)
+            with sftp_errors(uri):
+                self._open(parent, known_dirs, connection.request_size)
         except BaseException:
             self._release()
             raise
+
+    def _open(self, parent: str, known_dirs: set[str], request_size: int) -> None:
+        """Create the parent directories (once) and open the temporary file."""
+        if parent not in known_dirs:
+            _mkdirs(self._sftp, parent)
+            known_dirs.add(parent)
+        try:
+            self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
+        except OSError as error:
+            if not _is_missing(error):
+                raise
+            known_dirs.discard(parent)  # removed behind our back: create it again
+            _mkdirs(self._sftp, parent)
+            self._file = self._sftp.open(self._tmp, "wb", bufsize=0)
+        _tune(self._file, request_size)
+        self._file.set_pipelined(True)
 
     def _release(self) -> None:
         if not self._finished:
@@ -199,7 +205,8 @@ class _SFTPWriter(Writer):
 
     def write(self, data: bytes) -> int:
         """Send ``data`` (pipelined: errors may surface at :meth:`commit`)."""
-        self._file.write(data)
+        with sftp_errors(self._uri):
+            self._file.write(data)
         return len(data)
 
     def commit(self) -> None:
@@ -210,12 +217,13 @@ class _SFTPWriter(Writer):
             file is removed).
         """
         try:
-            self._file.close()  # collects every pipelined write's status
-            self._set_time()
-            if self._overwrite:
-                self._replace()
-            else:
-                self._rename_new()
+            with sftp_errors(self._uri):
+                self._file.close()  # collects every pipelined write's status
+                self._set_time()
+                if self._overwrite:
+                    self._replace()
+                else:
+                    self._rename_new()
         except BaseException:
             self._discard()
             raise
@@ -342,7 +350,7 @@ class SFTPBackend(StorageBackend):
 
     def stat(self, path: str) -> Entry | None:
         real = path.rstrip(_paths.SEP) or _paths.SEP
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             try:
                 attrs = sftp.stat(real)
             except OSError as error:
@@ -375,7 +383,7 @@ class SFTPBackend(StorageBackend):
 
     def _listdir(self, directory: str, root: str) -> list[tuple[str, Any]]:
         """``(full path, attrs)`` of the entries of ``directory`` (links resolved)."""
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(directory)), self.connection.sftp() as sftp:
             items = sftp.listdir_attr(directory)
             result = []
             for attrs in items:
@@ -393,7 +401,7 @@ class SFTPBackend(StorageBackend):
 
     def list(self, path: str, recursive: bool) -> Iterator[Entry]:
         top = _paths.as_dir_path(path) or _paths.SEP
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(top)), self.connection.sftp() as sftp:
             root = _paths.as_dir_path(sftp.normalize(top))
         stack = [top]
         while stack:
@@ -448,7 +456,7 @@ class SFTPBackend(StorageBackend):
         """Bytes ``[start, end)``; with ``version``, checked after reading (and before, if long)."""
         size = self.connection.request_size
         pieces = [(offset, min(size, end - offset)) for offset in range(start, end, size)]
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             handle, _ = self._open_read(sftp, path, version, check=len(pieces) > 1)
             complete = False
             try:
@@ -476,7 +484,7 @@ class SFTPBackend(StorageBackend):
         """
         request = self.connection.request_size
         small = size is not None and size <= request
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             handle, attrs = self._open_read(sftp, path, version, check=not small)
             complete = False
             try:
@@ -554,11 +562,11 @@ class SFTPBackend(StorageBackend):
         )
 
     def mkdir(self, path: str) -> None:
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             _mkdirs(sftp, path or _paths.SEP)
 
     def delete(self, path: str) -> None:
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             sftp.remove(path)
 
     def cleanup_leftovers(self, prefix: str, *, since: float, owned: Callable[[str], bool]) -> int:
@@ -595,7 +603,7 @@ class SFTPBackend(StorageBackend):
 
     def remove_dir(self, path: str) -> None:
         """Remove ``path`` and the (now empty) directories below it; links are not followed."""
-        with self.connection.sftp() as sftp:
+        with sftp_errors(self.uri(path)), self.connection.sftp() as sftp:
             self._remove_empty_tree(sftp, path.rstrip("/") or "/")
 
     def _remove_empty_tree(self, sftp: Any, path: str) -> None:
