@@ -29,7 +29,12 @@ from fluke._dir import Dir
 from fluke._file import File
 from fluke._queue import check_text
 from fluke._urls import redact_url, url_secrets
-from fluke.exceptions import FlukeError, InvalidFileError
+from fluke.exceptions import (
+    FlukeError,
+    InvalidDirectoryError,
+    InvalidFileError,
+    InvalidPathError,
+)
 from fluke.local import LocalBackend
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_PARTIAL = 0, 1, 2, 3
@@ -298,6 +303,11 @@ def du_command(url: str, as_json: bool) -> None:
 @click.option("--workers", type=click.IntRange(min=1), help="Files/parts in flight at once.")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="Part size in bytes.")
 @click.option("--metadata", "include_metadata", is_flag=True, help="Carry user metadata.")
+@click.option(
+    "--journal",
+    type=click.Path(dir_okay=False),
+    help="SQLite file recording the copy; the same command with it resumes.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 def cp_command(
@@ -310,6 +320,7 @@ def cp_command(
     workers: int | None,
     chunk_size: int | None,
     include_metadata: bool,
+    journal: str | None,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -328,32 +339,39 @@ def cp_command(
                 "dry_run": dry_run,
                 "max_workers": workers,
             }
+            if journal is not None:
+                options["journal"] = journal
             if isinstance(source, Dir):
                 report = source.transfer_to(destination, recursively=True, **options)
             else:
                 report = source.transfer_to(destination, **options)
-        outcomes = [
-            {
-                "source": o.source,
-                "destination": o.destination,
-                "status": o.status,
-                "bytes": o.bytes,
-                "seconds": round(o.seconds, 3),
-                "error": None
-                if o.error is None
-                else REDACT(f"{type(o.error).__name__}: {o.error}"),
-            }
-            for o in report
-        ]
 
+        def described(outcomes: Iterable[Any]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "source": o.source,
+                    "destination": o.destination,
+                    "status": o.status,
+                    "bytes": o.bytes,
+                    "seconds": round(o.seconds, 3),
+                    "error": None
+                    if o.error is None
+                    else REDACT(f"{type(o.error).__name__}: {o.error}"),
+                }
+                for o in outcomes
+            ]
+
+        # without --json only failures and plans are printed: never the whole report
+        noted = described([*report.failed, *report.planned]) if not as_json else []
         lines = [
             f"{o['status']} {o['source']}" + (f": {o['error']}" if o["error"] else "")
-            for o in outcomes
-            if o["status"] in ("failed", "planned")
+            for o in noted
         ]
-        _emit(as_json, {"summary": report.summary(), "files": outcomes}, [*lines, report.summary()])
+        files = described(report) if as_json else []
+        _emit(as_json, {"summary": report.summary(), "files": files}, [*lines, report.summary()])
     if not report:
-        sys.exit(EXIT_PARTIAL if report.transferred or report.skipped else EXIT_FAILED)
+        done = report.counts["transferred"] + report.counts["skipped"]
+        sys.exit(EXIT_PARTIAL if done else EXIT_FAILED)
 
 
 @main.command("rm")
@@ -384,16 +402,115 @@ def rm_command(url: str, recursive: bool, yes: bool, as_json: bool) -> None:
                     f"Delete {len(paths)} files below {redact_url(url)}?", default=False
                 ):
                     _fail(f"not deleting {len(paths)} files without --yes", EXIT_FAILED)
-            for path in paths:
-                backend.delete(path)
-            if isinstance(node, Dir) and link is None:
-                backend.remove_dir(node.get_path())
+            if isinstance(node, File):
+                node.delete()
+            elif link is not None:
+                backend.delete(link)
+            else:
+                node.remove(recursively=True)
         _emit(as_json, {"deleted": paths}, [f"deleted {len(paths)} file(s)"])
+
+
+def _split_file_url(url: str) -> tuple[str, str]:
+    """``(directory URL, file name)`` of file URL ``url`` (the name is ``""`` after a ``/``)."""
+    base, mark, query = url.partition("?")
+    if "://" not in base:  # a local path
+        head, name = os.path.split(base)
+        return (head or os.curdir) + os.sep, name
+    scheme_netloc, slash, path = base.partition("://")[2].partition("/")
+    scheme = base.split("://", 1)[0]
+    parent, _, name = path.rpartition("/")
+    directory = f"{scheme}://{scheme_netloc}{slash}{parent + '/' if parent else ''}"
+    return directory + (mark + query if mark else ""), name
+
+
+def _destination(url: str, default_name: str | None) -> tuple[Dir, str]:
+    """The directory and file name a command writes to.
+
+    ``url`` is a file URL, or a directory (ending with ``/``, or existing),
+    into which the file goes as ``default_name``. A missing parent
+    directory is created.
+    """
+    if not url.endswith("/"):
+        try:
+            existing = _open_dir(url)
+        except (InvalidPathError, InvalidDirectoryError):
+            pass
+        else:
+            if default_name:
+                return existing, default_name
+            existing.close()
+            raise ValueError(f"{redact_url(url)} is a directory: give the file's name")
+    directory_url, name = _split_file_url(url)
+    if not name:
+        if not default_name:
+            raise ValueError(f"{redact_url(url)} names a directory: give the file's name")
+        name = default_name
+    return _open_dir(directory_url, create_if_missing=True), name
+
+
+@main.command("put")
+@click.argument("src")
+@click.argument("url")
+@click.option("--overwrite", is_flag=True, help="Replace a file that exists at URL.")
+@json_option
+def put_command(src: str, url: str, overwrite: bool, as_json: bool) -> None:
+    """Write local file SRC (``-``: stdin) to file URL (ending with ``/``: into that dir).
+
+    Nothing appears at URL unless every byte was written.
+    """
+    with _errors():
+        from_stdin = src == "-"
+        if not from_stdin and not os.path.isfile(src):
+            raise ValueError(f"{src} is not a local file")
+        directory, name = _destination(url, None if from_stdin else os.path.basename(src))
+        with directory:
+            if from_stdin:
+                written = directory.write_file(name, sys.stdin.buffer, overwrite=overwrite)
+            else:
+                with open(src, "rb") as local:
+                    written = directory.write_file(name, local, overwrite=overwrite)
+            info = {"uri": written.get_uri(), "bytes": written.get_size()}
+        _emit(as_json, info, [f"wrote {info['bytes']} bytes to {info['uri']}"])
+
+
+@main.command("mv")
+@click.argument("src")
+@click.argument("dst")
+@click.option("--overwrite", is_flag=True, help="Replace a file that exists at DST.")
+@json_option
+def mv_command(src: str, dst: str, overwrite: bool, as_json: bool) -> None:
+    """Move file SRC to DST (a file URL, or a directory URL ending with ``/``).
+
+    A server-side copy where possible, else a verified copy; SRC is deleted
+    only after the copy succeeded.
+    """
+    with _errors():
+        REDACT.learn_url(src)
+        with fluke.file(src) as source:
+            directory, name = _destination(dst, source.get_name())
+            with directory:
+                moved = source.move_to(directory, new_name=name, overwrite=overwrite)
+                info = {"source": source.get_uri(), "destination": moved.get_uri()}
+        _emit(as_json, info, [f"moved {info['source']} to {info['destination']}"])
+
+
+@main.command("mkdir")
+@click.argument("url")
+@json_option
+def mkdir_command(url: str, as_json: bool) -> None:
+    """Create directory URL and its parents (a marker on object stores)."""
+    with _errors():
+        directory_url, name = _split_file_url(url.rstrip("/") if url.rstrip("/") else url)
+        with _open_dir(directory_url, create_if_missing=True) as parent:
+            made = parent.mkdir(name) if name else parent
+            info = {"uri": made.get_uri()}
+        _emit(as_json, info, [f"created {info['uri']}"])
 
 
 @main.group("queue")
 def queue_group() -> None:
-    """Push, peek, poll, count or clear a queue (sqs://, azq://, localq://)."""
+    """Push, peek, poll, count, clear or redrive a queue (sqs://, azq://, localq://)."""
 
 
 def _queue(url: str) -> Any:
@@ -481,6 +598,29 @@ def queue_clear(url: str, yes: bool) -> None:
             _fail("not clearing the queue without --yes", EXIT_FAILED)
         with _queue(url) as queue:
             queue.clear(suppress_output=True)
+
+
+@queue_group.command("redrive")
+@click.argument("url")
+@click.option(
+    "--from",
+    "from_url",
+    metavar="URL",
+    help="The dead-letter queue to empty (default: URL's <queue>-poison).",
+)
+@json_option
+def queue_redrive(url: str, from_url: str | None, as_json: bool) -> None:
+    """Move every message of a dead-letter queue back to URL."""
+    with _errors():
+        with _queue(url) as queue:
+            source = _queue(from_url) if from_url else queue.dead_letter_queue()
+            with source:
+                moved = queue.redrive(source)
+        _emit(
+            as_json,
+            {"redriven": moved, "from": source.get_name()},
+            [f"redrove {moved} message(s) from {source.get_name()}"],
+        )
 
 
 @main.command("events")
