@@ -34,6 +34,7 @@ SUITES = {
     "gcp": ["fluke_gcp"],
     "ssh": ["fluke_ssh"],
     "engine": ["fluke_aws", "fluke_azure", "fluke_gcp", "fluke_ssh"],
+    "streams": ["fluke_aws", "fluke_ssh"],
     "scale": ["fluke_memory"],
 }
 #: Suites that touch no network: measured at the first RTT only.
