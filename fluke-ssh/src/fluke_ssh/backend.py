@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import paramiko
+from paramiko.sftp import CMD_FSETSTAT
 
 from fluke import _paths
 from fluke.backend import Entry, StorageBackend, StorageCapabilities, Writer
@@ -47,7 +48,7 @@ from fluke.exceptions import (
     OverwriteError,
     SourceChangedError,
 )
-from fluke_ssh._connection import Connection
+from fluke_ssh._connection import MAX_CHANNELS, Connection
 from fluke_ssh._errors import sftp_errors
 from fluke_ssh.auth import DEFAULT_PORT, RemoteAuth
 
@@ -218,8 +219,8 @@ class _SFTPWriter(Writer):
         """
         try:
             with sftp_errors(self._uri):
-                self._file.close()  # collects every pipelined write's status
                 self._set_time()
+                self._file.close()  # collects every pipelined write's status
                 if self._overwrite:
                     self._replace()
                 else:
@@ -231,14 +232,24 @@ class _SFTPWriter(Writer):
             self._release()
 
     def _set_time(self) -> None:
-        """Give the temporary file the requested atime/mtime (before it is visible)."""
+        """Give the temporary file the requested atime/mtime (before it is visible).
+
+        Sent on the open handle (``FSETSTAT``) right behind the pipelined
+        writes, before the close: the server handles a channel's requests in
+        order, so the time is set after the last write, and waiting for this
+        one answer also collects the writes' (one round trip, not two).
+        """
         if self._mtime is None:
             return
         seconds = _sftp_time(self._mtime)
         if seconds is None:
             logger.debug("mtime %r cannot be sent over SFTP; not set on %s", self._mtime, self._uri)
             return
-        self._sftp.utime(self._tmp, (seconds, seconds))
+        attributes = paramiko.SFTPAttributes()
+        attributes.st_atime, attributes.st_mtime = seconds, seconds
+        sftp: Any = self._sftp  # paramiko's request primitives (not in its stubs)
+        number = sftp._async_request(type(None), CMD_FSETSTAT, self._file.handle, attributes)
+        sftp._read_response(number)  # raises if the server refused it
 
     def _replace(self) -> None:
         """Rename over the destination (an existing file is replaced atomically)."""
@@ -296,7 +307,7 @@ class SFTPBackend(StorageBackend):
     """One SFTP server reached through :class:`~fluke_ssh.auth.RemoteAuth`."""
 
     capabilities = StorageCapabilities(
-        user_metadata=False, remote=True, max_concurrency=4, preserves_mtime=True
+        user_metadata=False, remote=True, max_concurrency=MAX_CHANNELS, preserves_mtime=True
     )
 
     def __init__(self, auth: RemoteAuth) -> None:
