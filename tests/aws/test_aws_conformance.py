@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fluke.testing import QueueSuite, QueueTarget, StorageSuite, StorageTarget
+from fluke.testing import QueueSuite, QueueTarget, StorageBackendSuite, StorageSuite, StorageTarget
 
 
 class TestS3Storage(StorageSuite):
@@ -21,3 +21,11 @@ class TestSQSQueue(QueueSuite):
     @pytest.fixture
     def target(self, sqs_target: QueueTarget) -> QueueTarget:
         return sqs_target
+
+
+class TestS3Backend(StorageBackendSuite):
+    """The StorageBackend protocol itself: S3 (bucket root and prefix, on moto)."""
+
+    @pytest.fixture
+    def target(self, s3_target: StorageTarget) -> StorageTarget:
+        return s3_target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fluke.testing import QueueSuite, QueueTarget, StorageSuite, StorageTarget
+from fluke.testing import QueueSuite, QueueTarget, StorageBackendSuite, StorageSuite, StorageTarget
 
 
 class TestAzureBlobStorage(StorageSuite):
@@ -23,3 +23,11 @@ class TestAzureStorageQueue(QueueSuite):
     @pytest.fixture
     def target(self, queue_target: QueueTarget) -> QueueTarget:
         return queue_target
+
+
+class TestAzureBlobBackend(StorageBackendSuite):
+    """The StorageBackend protocol itself: Azure Blob (on Azurite)."""
+
+    @pytest.fixture
+    def target(self, azure_target: StorageTarget) -> StorageTarget:
+        return azure_target

@@ -10,7 +10,13 @@ import pytest
 
 from fluke.local import LocalDir, LocalFile
 from fluke.localqueue import LocalQueue
-from fluke.testing import QueueSuite, QueueTarget, StorageSuite, StorageTarget
+from fluke.testing import (
+    QueueSuite,
+    QueueTarget,
+    StorageBackendSuite,
+    StorageSuite,
+    StorageTarget,
+)
 
 
 class LocalTarget(StorageTarget):
@@ -53,6 +59,16 @@ class LocalQueueTarget(QueueTarget):
 
 
 class TestLocalStorage(StorageSuite):
+    @pytest.fixture
+    def target(self, tmp_path: Path) -> StorageTarget:
+        area = tmp_path / "area"
+        area.mkdir()
+        return LocalTarget(area)
+
+
+class TestLocalBackend(StorageBackendSuite):
+    """The StorageBackend protocol, on local disk."""
+
     @pytest.fixture
     def target(self, tmp_path: Path) -> StorageTarget:
         area = tmp_path / "area"

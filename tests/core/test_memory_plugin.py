@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 import fluke
-from fluke.testing import StorageSuite, StorageTarget
+from fluke.testing import StorageBackendSuite, StorageSuite, StorageTarget
 
 
 class MemoryTarget(StorageTarget):
@@ -44,6 +44,14 @@ def test_plugin_is_discovered_through_its_entry_point() -> None:
 
 
 class TestMemoryStorage(StorageSuite):
+    @pytest.fixture
+    def target(self) -> StorageTarget:
+        return MemoryTarget()
+
+
+class TestMemoryBackend(StorageBackendSuite):
+    """The StorageBackend protocol, on the example plugin's in-memory store."""
+
     @pytest.fixture
     def target(self) -> StorageTarget:
         return MemoryTarget()

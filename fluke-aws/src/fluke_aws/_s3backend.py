@@ -230,15 +230,25 @@ class S3Backend(StorageBackend):
     def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
         """One ranged GET (``If-Match: version`` when given).
 
+        An empty range, or one starting at or past the end, is ``b""``; one
+        ending past the end is cut there (as S3 answers it).
+
         :raises SourceChangedError: the object no longer has ``version``.
         """
-        with source_errors(self.bucket, path, self.uri(path), version):
-            response = self.client.get_object(
-                Bucket=self.bucket,
-                Key=path,
-                Range=f"bytes={start}-{end - 1}",
-                **self._if_match(version),
-            )
+        if start >= end:
+            return b""  # S3 would ignore the empty range and send everything
+        try:
+            with source_errors(self.bucket, path, self.uri(path), version):
+                response = self.client.get_object(
+                    Bucket=self.bucket,
+                    Key=path,
+                    Range=f"bytes={start}-{end - 1}",
+                    **self._if_match(version),
+                )
+        except ClientError as error:
+            if error_code(error) == "InvalidRange":  # starts at or past the end
+                return b""
+            raise
         body = response["Body"]
         try:
             data: bytes = body.read()

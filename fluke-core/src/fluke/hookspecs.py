@@ -19,10 +19,22 @@ Writing a backend
    :class:`fluke.backend.QueueBackend`) and implement its few primitives.
 2. Subclass :class:`fluke.storage.File` / :class:`fluke.storage.Dir` (or
    :class:`fluke.queues.Queue`) with a constructor that builds your backend
-   and calls ``super().__init__``; the whole user API comes from the core.
-3. Declare the public names in the hooks below and the module in the
+   and hands it to ``self._attach(backend, path, ...)`` (a queue:
+   ``self._attach(backend)``; do not call
+   ``super().__init__``: the base classes have no constructor of their own);
+   the whole user API comes from the core. See ``examples/fluke-memory``.
+3. Raise the exceptions of :mod:`fluke.exceptions`: a missing path is
+   ``InvalidPathError(path)`` (a :class:`~fluke.exceptions.PathNotFoundError`,
+   also a ``FileNotFoundError``), a refusal is
+   :class:`~fluke.exceptions.PermissionDeniedError` or
+   :class:`~fluke.exceptions.AuthenticationError` (``PermissionError``s),
+   with the SDK's error as ``__cause__`` and no secret in the message.
+4. Declare the public names in the hooks below and the module in the
    ``fluke`` entry-point group.
-4. Run the conformance suites of :mod:`fluke.testing` against a real server.
+5. Run the conformance suites of :mod:`fluke.testing` against a real server:
+   :class:`~fluke.testing.StorageBackendSuite` for the protocol itself, and
+   :class:`~fluke.testing.StorageSuite` (or its capability mixins) for the
+   user API.
 """
 
 from __future__ import annotations
@@ -76,7 +88,9 @@ def fluke_url_schemes() -> Mapping[str, str]:
         unless the user passed one: then use the provider's default
         credential chain. ``options`` may hold ``create_if_missing`` and
         ``cache``. Raise :class:`~fluke.exceptions.InvalidPathError` for a
-        URL of the wrong kind.
+        URL of the wrong kind. The scheme ``"*"`` declares a *fallback*
+        opener, called for any scheme that no plugin declares (fluke-fsspec
+        routes those to fsspec); native plugins always win.
     """
     raise NotImplementedError
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from fluke import _paths
 from fluke.backend import Checksum, Entry, StorageBackend, StorageCapabilities, Writer
-from fluke.exceptions import OverwriteError, SourceChangedError
+from fluke.exceptions import InvalidPathError, OverwriteError, SourceChangedError
 from fluke.storage import Dir, File
 
 __all__ = ["MemoryBackend", "MemoryDir", "MemoryFile"]
@@ -133,8 +133,16 @@ class MemoryBackend(StorageBackend):
             return Entry(key, False, size, version=self._store.version(key))
 
     def _checked(self, path: str, version: str | None) -> tuple[bytes, dict[str, str]]:
-        """The object at ``path`` (caller holds the lock), if it has ``version``."""
+        """The object at ``path`` (caller holds the lock), if it has ``version``.
+
+        :raises InvalidPathError: no object at ``path`` and no ``version``
+            asked for (a :class:`~fluke.exceptions.PathNotFoundError`).
+        :raises SourceChangedError: ``version`` given and the object is gone
+            or has another version.
+        """
         found = self._store.objects.get(path)
+        if found is None and version is None:
+            raise InvalidPathError(self.uri(path))
         if found is None or (version is not None and self._store.version(path) != version):
             raise SourceChangedError(self.uri(path))
         return found

@@ -8,15 +8,14 @@
 * ``skip_identical`` never skips a same-size edit.
 * A transfer onto itself is refused before anything happens.
 
-These run through :class:`~fluke.testing.StorageSuite`, which provides the
-``target`` and ``local`` fixtures.
+Usable alone (a backend's test class provides ``target``) or through
+:class:`~fluke.testing.StorageSuite`.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -24,15 +23,12 @@ from fluke._dir import Dir
 from fluke.backend import StorageBackend
 from fluke.exceptions import InvalidPathError, OverwriteError, SourceChangedError, TransferError
 from fluke.local import LocalDir
+from fluke.testing._fixtures import StorageFixtures
 from fluke.testing._targets import StorageTarget
 
 OLD = b"old destination content that must survive\n"
 SOURCE = b"x" * 100
 GROWN = b"y" * 123
-
-
-def _backend(directory: Dir) -> StorageBackend:
-    return directory._session.backend
 
 
 def _write(backend: StorageBackend, path: str, data: bytes, **options: object) -> None:
@@ -51,22 +47,15 @@ def _read(backend: StorageBackend, path: str) -> bytes:
     return backend.read_range(path, 0, entry.size) if entry.size else b""
 
 
-class SafetySuite:
+class SafetySuite(StorageFixtures):
     """The data-safety half of the storage conformance suite."""
-
-    @pytest.fixture
-    def root(self, target: StorageTarget) -> Iterator[Dir]:
-        """The target's area as a Dir (created)."""
-        with target.dir("", create_if_missing=True) as directory:
-            yield directory
 
     # -- the protocol: conditional commits ----------------------------------
 
     def test_commit_without_overwrite_keeps_the_existing_file(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
         target.write("keep.txt", OLD)
-        backend = _backend(root)
         path = target.full_path("keep.txt")
         with pytest.raises(OverwriteError, match="keep.txt"):
             _write(backend, path, b"new", overwrite=False)
@@ -74,10 +63,9 @@ class SafetySuite:
         assert root.get_contents() == ["keep.txt"]  # no temporary file left behind
 
     def test_part_commit_without_overwrite_keeps_the_existing_file(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
         target.write("big.bin", OLD)
-        backend = _backend(root)
         caps = backend.capabilities
         part = max(caps.min_part_size or 0, caps.part_size_multiple or 0, 256 * 1024)
         size = 2 * part + 10
@@ -96,9 +84,8 @@ class SafetySuite:
         assert _read(backend, path) == OLD
 
     def test_of_two_racing_writers_without_overwrite_one_wins(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
-        backend = _backend(root)
         path = target.full_path("race.txt")
         first = backend.open_writer(path, overwrite=False)
         second = backend.open_writer(path, overwrite=False)
@@ -109,9 +96,10 @@ class SafetySuite:
             second.commit()
         assert _read(backend, path) == b"first"
 
-    def test_read_of_a_replaced_version_is_refused(self, target: StorageTarget, root: Dir) -> None:
+    def test_read_of_a_replaced_version_is_refused(
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
+    ) -> None:
         target.write("v.txt", SOURCE)
-        backend = _backend(root)
         path = target.full_path("v.txt")
         listed = backend.stat(path)
         assert listed is not None
@@ -124,18 +112,18 @@ class SafetySuite:
         with pytest.raises(SourceChangedError, match="v.txt"):
             b"".join(backend.iter_chunks(path, 64, len(SOURCE), version=listed.version))
 
-    def test_listing_and_stat_agree_on_versions(self, target: StorageTarget, root: Dir) -> None:
+    def test_listing_and_stat_agree_on_versions(
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
+    ) -> None:
         target.write("same.txt", SOURCE)
-        backend = _backend(root)
         listed = {entry.path: entry.version for entry in backend.list(root.get_path(), True)}
         stat = backend.stat(target.full_path("same.txt"))
         assert stat is not None
         assert listed[target.full_path("same.txt")] == stat.version
 
     def test_server_side_copy_of_a_replaced_version_is_refused(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
-        backend = _backend(root)
         if not backend.capabilities.server_side_copy:
             pytest.skip("no server-side copy")
         target.write("s.txt", SOURCE)
@@ -149,9 +137,8 @@ class SafetySuite:
         assert backend.stat(dst) is None
 
     def test_server_side_copy_without_overwrite_keeps_the_existing_file(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
-        backend = _backend(root)
         if not backend.capabilities.server_side_copy:
             pytest.skip("no server-side copy")
         target.write("s.txt", SOURCE)
@@ -161,8 +148,9 @@ class SafetySuite:
             backend.copy_within(target.full_path("s.txt"), backend, dst, overwrite=False)
         assert _read(backend, dst) == OLD
 
-    def test_writer_keeps_the_given_mtime(self, target: StorageTarget, root: Dir) -> None:
-        backend = _backend(root)
+    def test_writer_keeps_the_given_mtime(
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
+    ) -> None:
         if not backend.capabilities.preserves_mtime:
             pytest.skip("this backend does not keep modification times")
         path = target.full_path("dated.txt")
@@ -196,7 +184,7 @@ class SafetySuite:
             assert source.read() == GROWN
 
     def test_local_source_growing_after_listing_keeps_the_old_destination(
-        self, target: StorageTarget, local: LocalDir, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, local: LocalDir, root: Dir
     ) -> None:
         source_path = local.get_path() + "log.txt"
         with open(source_path, "wb") as handle:
@@ -211,10 +199,10 @@ class SafetySuite:
         with target.dir("dst/") as dst:
             report = local.transfer_to(dst, overwrite=True, filter=grow, suppress_output=True)
         assert not report
-        assert _read(_backend(root), target.full_path("dst/log.txt")) == OLD
+        assert _read(backend, target.full_path("dst/log.txt")) == OLD
 
     def test_in_place_source_growing_keeps_both_files(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
         """Server-side copies (same service) are conditional on the listed version."""
         target.write("src/log.txt", SOURCE)
@@ -227,14 +215,13 @@ class SafetySuite:
         with target.dir("src/") as src, target.dir("dst/") as dst:
             report = src.transfer_to(dst, overwrite=True, filter=grow, suppress_output=True)
         assert not report
-        backend = _backend(root)
         assert _read(backend, target.full_path("dst/log.txt")) == OLD
         assert _read(backend, target.full_path("src/log.txt")) == GROWN
 
     # -- the engine: a transfer onto itself ---------------------------------
 
     def test_transfer_of_a_dir_onto_itself_is_refused(
-        self, target: StorageTarget, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, root: Dir
     ) -> None:
         target.write("p/a.txt", SOURCE, {"colour": "blue"})
         with target.dir("p/") as same, target.dir("p") as again:
@@ -242,7 +229,7 @@ class SafetySuite:
                 same.transfer_to(again, recursively=True, overwrite=True, include_metadata=True)
         with target.file("p/a.txt") as file:
             assert file.read() == SOURCE
-            if _backend(root).capabilities.user_metadata:
+            if backend.capabilities.user_metadata:
                 file.load_metadata()
                 assert file.get_metadata() == {"colour": "blue"}
 
@@ -258,7 +245,11 @@ class SafetySuite:
     # -- the engine: overwrite=False under a race ---------------------------
 
     def test_two_transfers_racing_into_one_dir_never_replace_each_other(
-        self, target: StorageTarget, tmp_path_factory: pytest.TempPathFactory, root: Dir
+        self,
+        backend: StorageBackend,
+        target: StorageTarget,
+        tmp_path_factory: pytest.TempPathFactory,
+        root: Dir,
     ) -> None:
         names = [f"f{number:02d}.txt" for number in range(12)]
         sources = []
@@ -290,7 +281,6 @@ class SafetySuite:
                 else:
                     assert isinstance(outcome.error, OverwriteError), outcome.error
         assert sorted(winners) == names
-        backend = _backend(root)
         for name, source_uri in winners.items():
             label = "one" if source_uri.startswith(sources[0].get_uri()) else "two"
             content = _read(backend, target.full_path(f"race/{name}"))
@@ -299,7 +289,7 @@ class SafetySuite:
     # -- the engine: skip_identical ------------------------------------------
 
     def test_skip_identical_copies_a_same_size_edit_to_the_target(
-        self, target: StorageTarget, local: LocalDir, root: Dir
+        self, backend: StorageBackend, target: StorageTarget, local: LocalDir, root: Dir
     ) -> None:
         """Finding 5: ``enabled=true`` -> ``enabled=fals`` was "identical"."""
         path = local.get_path() + "conf.ini"
@@ -318,7 +308,7 @@ class SafetySuite:
                 dst, overwrite=True, skip_identical=True, suppress_output=True
             )
             assert [outcome.status for outcome in again] == ["skipped"]
-        assert _read(_backend(root), target.full_path("conf/conf.ini")) == b"enabled=fals\n"
+        assert _read(backend, target.full_path("conf/conf.ini")) == b"enabled=fals\n"
 
     def test_skip_identical_copies_a_same_size_edit_from_the_target(
         self, target: StorageTarget, local: LocalDir

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import abc
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from fluke._dir import Dir
 from fluke._file import File
+from fluke._node import Node
 from fluke._queue import Queue
+from fluke.backend import StorageBackend, StorageCapabilities
+
+
+def backend_of(node: Node) -> StorageBackend:
+    """The :class:`~fluke.backend.StorageBackend` a File or Dir speaks to.
+
+    The one place the conformance suites look behind the user API; tests
+    use :meth:`StorageTarget.open_backend` or the suites' ``backend`` fixture.
+    """
+    return node._session.backend
 
 
 class StorageTarget(abc.ABC):
@@ -39,13 +53,33 @@ class StorageTarget(abc.ABC):
         The default writes through the backend's own writer; override it to
         seed through the SDK directly.
         """
-        root = self.dir("", create_if_missing=True)
-        try:
-            backend = root._session.backend
+        with self.open_backend() as backend:
             with backend.open_writer(self.full_path(path), metadata=metadata) as writer:
                 writer.write(data)
+
+    @contextmanager
+    def open_backend(self) -> Iterator[StorageBackend]:
+        """The backend on this area (created), connected for the ``with`` block.
+
+        Paths given to it are backend paths: :meth:`full_path` of a relative
+        path. The default opens the area as a Dir and uses its backend;
+        override it to build the backend directly.
+        """
+        root = self.dir("", create_if_missing=True)
+        try:
+            yield backend_of(root)
         finally:
             root.close()
+
+    @functools.cached_property
+    def capabilities(self) -> StorageCapabilities:
+        """What the backend declares it can do (the suites skip on it).
+
+        The default asks the backend once; a target may override it (a
+        class attribute) to test a backend as if it could do less.
+        """
+        with self.open_backend() as backend:
+            return backend.capabilities
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release whatever the target holds."""

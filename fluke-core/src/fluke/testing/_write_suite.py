@@ -18,6 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from fluke._dir import Dir
+from fluke.backend import StorageBackend, StorageCapabilities
 from fluke.exceptions import (
     InvalidDirectoryError,
     InvalidFileError,
@@ -29,6 +30,7 @@ from fluke.exceptions import (
     UnsafePathError,
 )
 from fluke.local import LocalDir
+from fluke.testing._fixtures import StorageFixtures
 from fluke.testing._targets import StorageTarget
 
 MiB = 1024 * 1024
@@ -52,7 +54,7 @@ def _big(size: int) -> bytes:
     return bytes(out[:size])
 
 
-class WriteSuite:
+class WriteSuite(StorageFixtures):
     """The write/delete/move/stream part of the storage conformance suite."""
 
     @pytest.fixture
@@ -103,10 +105,12 @@ class WriteSuite:
         assert write_root.write_file("keep.txt", b"newer", overwrite=True).read() == b"newer"
         assert write_root.get_contents() == ["keep.txt"]
 
-    def test_write_file_keeps_metadata(self, write_root: Dir) -> None:
+    def test_write_file_keeps_metadata(
+        self, write_root: Dir, capabilities: StorageCapabilities
+    ) -> None:
         metadata = {"owner": "fluke", "kind": "test"}
         written = write_root.write_file("meta.txt", b"m", metadata=metadata)
-        if write_root._session.backend.capabilities.user_metadata:
+        if capabilities.user_metadata:
             written.load_metadata()
         assert written.get_metadata() == metadata
         assert write_root.get_metadata("meta.txt") == metadata
@@ -276,9 +280,11 @@ class WriteSuite:
         with write_root.get_file("t.txt").reader() as binary:
             assert binary.readlines() == [line.encode() + b"\n" for line in TEXT.splitlines()]
 
-    def test_reader_of_a_replaced_file_refuses_to_mix_versions(self, write_root: Dir) -> None:
+    def test_reader_of_a_replaced_file_refuses_to_mix_versions(
+        self, write_root: Dir, backend: StorageBackend
+    ) -> None:
         write_root.write_file("v.bin", b"1" * 300_000)
-        entry = write_root._session.backend.stat(write_root.get_path() + "v.bin")
+        entry = backend.stat(write_root.get_path() + "v.bin")
         if entry is None or entry.version is None:
             pytest.skip("this backend reports no versions")
         with write_root.get_file("v.bin").reader(buffer_size=4 * 4096) as reader:
@@ -362,8 +368,8 @@ class WriteSuite:
         assert renamed.read() == b"alpha\n"
         assert write_tree.get_contents() == ["b.bin", "renamed.txt", "sub/", "sub2/"]
 
-    def test_move_keeps_metadata(self, write_root: Dir) -> None:
-        if not write_root._session.backend.capabilities.user_metadata:
+    def test_move_keeps_metadata(self, write_root: Dir, capabilities: StorageCapabilities) -> None:
+        if not capabilities.user_metadata:
             pytest.skip("no user metadata")
         write_root.write_file("m.txt", b"m", metadata={"k": "v"})
         moved = write_root.get_file("m.txt").move_to(write_root.mkdir("to"))
