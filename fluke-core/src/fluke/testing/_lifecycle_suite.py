@@ -383,3 +383,4 @@ class QueueLifecycleSuite:
                 out.write(json.dumps(dataclasses.asdict(result)) + "\n")
         assert result.messages > 0 and result.kills > 0
         assert result.lost == 0, result.line()
+        assert result.remaining == 0, f"the queue was not drained in time: {result.line()}"

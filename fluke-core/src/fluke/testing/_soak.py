@@ -40,7 +40,8 @@ class SoakResult:
     consumers: int
     received: int  #: deliveries recorded (duplicates included)
     unique: int
-    lost: int
+    remaining: int  #: still in the queue when the drain's time ran out (not lost)
+    lost: int  #: pushed, never received, and not in the queue either
     duplicates: int  #: deliveries beyond the first, over all messages
     kills: int
     seconds: float
@@ -50,7 +51,7 @@ class SoakResult:
         return (
             f"soak {self.backend}: {self.messages} messages, {self.producers} producers, "
             f"{self.consumers} consumers, {self.kills} consumers killed: "
-            f"lost={self.lost} duplicates={self.duplicates} "
+            f"lost={self.lost} duplicates={self.duplicates} remaining={self.remaining} "
             f"(received {self.received}, {self.seconds:.1f} s)"
         )
 
@@ -130,8 +131,9 @@ def run_soak(
 
     Stops when every message was seen and the queue is drained, or after
     ``time_limit`` seconds; then whatever is still in the queue is drained
-    (recorded) by this process, so a slow machine reports fewer kills, not
-    false losses. A message never seen, even then, is lost.
+    (recorded) by this process for up to a minute, and what is left after
+    that is counted as ``remaining`` (slow, not lost). A message pushed,
+    never received and no longer in the queue is lost.
     """
     context = multiprocessing.get_context("fork")
     rng = random.Random(seed)
@@ -199,6 +201,7 @@ def run_soak(
                 process.join(5)
     try:
         _drain(queue, os.path.join(directory, "consumer-drain-0.log"), visibility_timeout)
+        remaining = queue.count()
     finally:
         queue.close()
     seen = _read_logs(directory)
@@ -212,7 +215,8 @@ def run_soak(
         consumers=consumers,
         received=received,
         unique=unique,
-        lost=len(pushed) - unique,
+        remaining=remaining,
+        lost=max(0, len(pushed) - unique - remaining),
         duplicates=received - len(seen),
         kills=kills,
         seconds=time.monotonic() - started,
