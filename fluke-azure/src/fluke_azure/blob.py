@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from azure.core import MatchConditions
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import BlobPrefix, BlobProperties
 
 from fluke.backend import (
@@ -381,14 +381,28 @@ class AzureBlobBackend(StorageBackend):
             raise
 
     def read_range(self, path: str, start: int, end: int, *, version: str | None = None) -> bytes:
-        """Bytes ``[start, end)`` with one ranged GET (``If-Match: version`` when given)."""
+        """Bytes ``[start, end)`` with one ranged GET (``If-Match: version`` when given).
+
+        An empty range, or one starting at or past the end, is ``b""``; one
+        ending past the end is cut there.
+        """
+        if start >= end:
+            return b""
         with self._reading(path, version):
             blob = self._container().get_blob_client(path)
             length = end - start
             parallel = max(1, min(READ_CONCURRENCY, -(-length // (4 * MIB))))
-            downloader = blob.download_blob(
-                offset=start, length=length, max_concurrency=parallel, **_read_conditions(version)
-            )
+            try:
+                downloader = blob.download_blob(
+                    offset=start,
+                    length=length,
+                    max_concurrency=parallel,
+                    **_read_conditions(version),
+                )
+            except HttpResponseError as error:
+                if error.status_code == 416:  # starts at or past the end
+                    return b""
+                raise
             data: bytes = downloader.readall()
             return data
 
@@ -401,6 +415,8 @@ class AzureBlobBackend(StorageBackend):
         SDK pins every later chunk to the ETag of the first answer, so a blob
         replaced mid-stream fails with :class:`SourceChangedError` either way.
         """
+        if size == 0:
+            return
         with self._reading(path, version):
             blob = self._container().get_blob_client(path)
             downloader = blob.download_blob(max_concurrency=1, **_read_conditions(version))

@@ -203,7 +203,7 @@ class StorageBackendSuite(StorageFixtures):
         entry = backend.stat(path)
         assert entry is not None and not entry.is_dir and entry.size == 0
         assert backend.read_range(path, 0, 0) == b""
-        assert b"".join(backend.iter_chunks(path, 1024)) == b""
+        assert b"".join(backend.iter_chunks(path, 1024, 0)) == b""
 
     # -- copy_within -----------------------------------------------------------
 
