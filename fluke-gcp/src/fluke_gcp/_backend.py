@@ -271,9 +271,10 @@ class GCSBackend(StorageBackend):
         url = self._media_url(path)
         if generation is not None:
             url += f"&generation={generation}&ifGenerationMatch={generation}"
-        # one plain GET read whole (the SDK's download copies 8 KiB at a time)
+        # one plain GET read whole by urllib3 (the SDK's download, and requests'
+        # .content, copy 8-10 KiB at a time: measured 1.9x slower)
         headers = {"Range": f"bytes={start}-{end - 1}", "Accept-Encoding": "identity"}
-        response = self.http().get(url, headers=headers, timeout=_TIMEOUT)
+        response = self.http().get(url, headers=headers, timeout=_TIMEOUT, stream=True)
         try:
             if response.status_code in (404, 412):
                 if generation is not None:
@@ -284,7 +285,7 @@ class GCSBackend(StorageBackend):
             if response.status_code >= 400:
                 with gcs_errors(self.uri(path)):
                     raise api_exceptions.from_http_response(response)
-            data: bytes = response.content
+            data: bytes = response.raw.read(decode_content=True)
         finally:
             response.close()
         if response.status_code == 200 and len(data) > end - start:
