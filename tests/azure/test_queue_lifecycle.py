@@ -6,6 +6,8 @@ import base64
 import json
 from typing import Any
 
+import pytest
+
 from fluke._claimcheck import POINTER_CLASS
 from fluke_azure.auth import AzureAuth
 from fluke_azure.queue import MAX_MESSAGE_BYTES, AzureStorageQueue
@@ -49,3 +51,13 @@ def test_threshold_is_64_kib_after_encoding(
         assert len(blobs(container_client)) == 1
         got = sorted(m.body for m in queue.receive(10, wait=2))
         assert got == [fits, fits + "a"]
+
+
+def test_zero_visibility_timeout_is_refused_before_receiving(
+    auth: AzureAuth, queue_name: str
+) -> None:
+    with AzureStorageQueue(auth, queue_name) as queue:
+        assert queue.push("stays", suppress_output=True)
+        with pytest.raises(ValueError, match=">= 1 s"):
+            queue.receive(1, visibility_timeout=0)
+        assert queue.peek() == ["stays"]

@@ -122,9 +122,10 @@ class AzureStorageQueueBackend(QueueBackend):
         self._create_if_missing = create_if_missing
         self._lock = threading.Lock()
         self._client: QueueClient | None = None
-        #: latest pop receipt of messages whose visibility was changed, by the
-        #: receipt they were received with (a new delivery has a new one)
-        self._receipts: dict[str, str] = {}
+        #: latest pop receipt of messages whose visibility was changed, by id and
+        #: the receipt they were received with (a new delivery has a new one;
+        #: Azurite gives messages of one receive the same receipt)
+        self._receipts: dict[tuple[str, str], str] = {}
 
     def name(self) -> str:
         """The queue's name."""
@@ -209,6 +210,10 @@ class AzureStorageQueueBackend(QueueBackend):
         """Receive up to ``max_messages`` (at most 32), hiding them meanwhile."""
         count = max(1, min(max_messages, MAX_RECEIVE))
         timeout = self._visibility_timeout if visibility_timeout is None else visibility_timeout
+        if timeout < 1:  # the service's minimum for Get Messages
+            raise ValueError(
+                f"visibility_timeout must be >= 1 s on Azure Storage Queues, not {timeout!r}"
+            )
         with self._calling("Receiving messages"):
             pages = self._queue_client().receive_messages(
                 messages_per_page=count, max_messages=count, visibility_timeout=timeout
@@ -226,7 +231,7 @@ class AzureStorageQueueBackend(QueueBackend):
 
     def _receipt(self, message: ReceivedMessage) -> str:
         with self._lock:
-            return self._receipts.get(message.receipt, message.receipt)
+            return self._receipts.get((message.message_id, message.receipt), message.receipt)
 
     def delete(self, messages: Sequence[ReceivedMessage]) -> list[ReceivedMessage]:
         """Delete received messages; return those that could not be deleted."""
@@ -245,7 +250,7 @@ class AzureStorageQueueBackend(QueueBackend):
                 failed.append(message)
             else:
                 with self._lock:
-                    self._receipts.pop(message.receipt, None)
+                    self._receipts.pop((message.message_id, message.receipt), None)
         return failed
 
     def change_visibility(self, message: ReceivedMessage, timeout: int) -> None:
@@ -255,12 +260,12 @@ class AzureStorageQueueBackend(QueueBackend):
                 message.message_id, self._receipt(message), visibility_timeout=timeout
             )
         with self._lock:
-            self._receipts[message.receipt] = str(updated.pop_receipt)
+            self._receipts[(message.message_id, message.receipt)] = str(updated.pop_receipt)
 
     def forget(self, message: ReceivedMessage) -> None:
         """Drop what is remembered about ``message`` (it was nacked)."""
         with self._lock:
-            self._receipts.pop(message.receipt, None)
+            self._receipts.pop((message.message_id, message.receipt), None)
 
     def peek(self, max_messages: int) -> list[str]:
         """Up to ``max_messages`` (at most 32) visible messages, left untouched."""
