@@ -121,6 +121,24 @@ class QueueLifecycleSuite:
         assert again.body == "later" and again.delivery_count == 2
         again.ack()
 
+    def test_settling_one_of_a_batch_leaves_the_others_alone(self, queue: Queue) -> None:
+        for text in ("first", "second", "third"):
+            assert queue.push(text, suppress_output=True)
+        batch: list[Message] = []
+        while len(batch) < 3:
+            got = queue.receive(10, wait=5, visibility_timeout=60)
+            assert got
+            batch.extend(got)
+        by_body = {m.body: m for m in batch}
+        by_body["first"].extend(30)
+        by_body["second"].nack()
+        by_body["third"].ack()
+        by_body["first"].ack()  # its receipt was renewed by extend; the others' were not
+        again = receive_one(queue)
+        assert again.body == "second" and again.delivery_count == 2
+        again.ack()
+        assert queue.count() == 0
+
     def test_expired_visibility_redelivers(self, queue: Queue) -> None:
         assert queue.push("slow", suppress_output=True)
         first = receive_one(queue, visibility_timeout=1)
