@@ -187,6 +187,8 @@ def _open_dir(url: str, **options: Any) -> Dir:
 def _open_any(url: str) -> File | Dir:
     """A File if ``url`` is a file, else a Dir."""
     REDACT.learn_url(url)
+    if url.endswith("/") and "://" in url and not url.lower().startswith("file:"):
+        return fluke.dir(url)  # a remote URL ending in "/" names a directory: no file lookup
     try:
         return fluke.file(url)
     except InvalidFileError:
