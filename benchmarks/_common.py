@@ -45,7 +45,9 @@ __all__ = [
     "SMALL_FILES",
     "SMALL_SIZE",
     "best_of",
+    "BEFORE",
     "azurite_server",
+    "before_mover",
     "compare",
     "gcs_server",
     "moto_server",
@@ -261,8 +263,61 @@ def up_down_rows(
                 call = None if mover is None else mover(direction, prefix, local(name))
                 if call is not None:
                     anchors[name] = call()
+                    if name == BEFORE and not isinstance(anchors[name], str):
+                        second = call()  # the same code as Fluke's: best of two as well
+                        anchors[name] = min(anchors[name], second, key=_seconds)
             rows.append(compare(f"{tag} {what} {direction}load", fluke_seconds, anchors))
     return rows
+
+
+def _seconds(value: float | str) -> float:
+    return value if isinstance(value, float) else float("inf")
+
+
+#: The anchor name of Fluke at an earlier commit (``FLUKE_BENCH_BEFORE``).
+BEFORE = "fluke before"
+
+BEFORE_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    {imports}
+    from fluke.storage import LocalDir
+    local_path, prefix, direction = sys.argv[1:4]
+    started = time.perf_counter()
+    with LocalDir(local_path, create_if_missing=True) as local, {remote} as remote:
+        source, target = (local, remote) if direction == "up" else (remote, local)
+        report = source.transfer_to(target, overwrite=True, suppress_output=True)
+    if not report:
+        sys.exit("fluke before: a failed transfer")
+    print(time.perf_counter() - started)
+    """
+)
+
+
+def before_mover(imports: str, remote: str, env: dict[str, str] | None = None) -> Mover | None:
+    """Fluke at an earlier commit as an anchor, or ``None`` when none is set.
+
+    ``FLUKE_BENCH_BEFORE`` names a checkout of this repository (a ``git
+    worktree`` of the commit to compare with); its packages' ``src``
+    directories go first on ``PYTHONPATH`` of a child interpreter, which
+    times itself like the Fluke 0.5.0 scripts. ``remote`` is an expression
+    for the remote Dir, with ``prefix`` and ``direction`` in scope.
+    """
+    checkout = os.environ.get("FLUKE_BENCH_BEFORE")
+    if not checkout:
+        return None
+    paths = [str(Path(checkout, package, "src")) for package in PACKAGES]
+    child_env = {**(env or {}), "PYTHONPATH": os.pathsep.join(paths)}
+    script = BEFORE_SCRIPT.format(imports=imports, remote=remote)
+
+    def move(direction: str, prefix: str, local: Path) -> Callable[[], float | str]:
+        args = [str(local), prefix, direction]
+        return lambda: run_old_fluke(sys.executable, script, args, child_env)
+
+    return move
+
+
+PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh"]
 
 
 def print_rows(rows: Iterable[Row]) -> None:

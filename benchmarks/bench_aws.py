@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    BEFORE,
     Mover,
     Row,
+    before_mover,
     fluke_mover,
     moto_server,
     old_fluke_dir_script,
@@ -53,7 +55,7 @@ def main() -> list[Row]:
         client: Any = auth._client("s3")
         names = write_small(Path(tmp, "small"))
         write_big(Path(tmp, "big", "big.bin"))
-        for name in ("fluke", "sdk", "old"):
+        for name in ("fluke", "sdk", "old", "before"):
             client.create_bucket(Bucket=name)
         config = TransferConfig()
 
@@ -81,7 +83,14 @@ def main() -> list[Row]:
             env = {"AWS_ENDPOINT_URL": url, "AWS_DEFAULT_REGION": "us-east-1"}
             return lambda: run_old_fluke(old_python, OLD_FLUKE_SCRIPT, args, env)
 
-        once: dict[str, Mover | None] = {"fluke 0.5.0": old if old_python else None}
+        once: dict[str, Mover | None] = {
+            "fluke 0.5.0": old if old_python else None,
+            BEFORE: before_mover(
+                "from fluke_aws.auth import AWSAuth\nfrom fluke_aws.storage import AmazonS3Dir",
+                f"AmazonS3Dir(AWSAuth({KEY_ID!r}, {SECRET!r}, region='us-east-1', "
+                f"endpoint_url={url!r}), 'before', prefix, create_if_missing=direction == 'up')",
+            ),
+        }
         fluke = fluke_mover(partial(AmazonS3Dir, auth, "fluke"))
         rows = up_down_rows("aws", Path(tmp), fluke, ("boto3", sdk), once)
         client.close()

@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    BEFORE,
     Mover,
     Row,
     azurite_server,
+    before_mover,
     fluke_mover,
     old_fluke_dir_script,
     old_fluke_python,
@@ -55,7 +57,7 @@ def main() -> list[Row]:
         service: Any = auth.blob_service_client()
         names = write_small(Path(tmp, "small"))
         write_big(Path(tmp, "big", "big.bin"))
-        for name in ("fluke", "sdk", "old", "rclone"):
+        for name in ("fluke", "sdk", "old", "rclone", "before"):
             service.create_container(name)
         sdk_container = service.get_container_client("sdk")
 
@@ -116,6 +118,12 @@ def main() -> list[Row]:
         once: dict[str, Mover | None] = {
             "rclone": via_rclone if rclone else None,
             "fluke 0.5.0": old if old_python else None,
+            BEFORE: before_mover(
+                "from fluke_azure.auth import AzureAuth\n"
+                "from fluke_azure.storage import AzureBlobDir",
+                f"AzureBlobDir(AzureAuth.from_conn_string({conn!r}), 'before', prefix, "
+                "create_if_missing=direction == 'up')",
+            ),
         }
         fluke = fluke_mover(partial(AzureBlobDir, auth, "fluke"))
         rows = up_down_rows("azure", Path(tmp), fluke, ("sdk", sdk), once)

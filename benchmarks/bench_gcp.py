@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from _common import (
+    BEFORE,
     MiB,
     Mover,
     Row,
+    before_mover,
     fluke_mover,
     gcs_server,
     old_fluke_dir_script,
@@ -59,7 +61,7 @@ def main() -> list[Row]:
         auth = GCPAuth.for_emulator(url)
         names = write_small(Path(tmp, "small"))
         write_big(Path(tmp, "big", "big.bin"))
-        for name in ("fluke", "sdk", "old"):
+        for name in ("fluke", "sdk", "old", "before"):
             client.create_bucket(name)
         bucket = client.bucket("sdk")
 
@@ -102,7 +104,14 @@ def main() -> list[Row]:
             args = [str(local), bucket_name, prefix, direction]
             return lambda: run_old_fluke(old_python, OLD_FLUKE_SCRIPT, args, env)
 
-        once: dict[str, Mover | None] = {"fluke 0.5.0": old if old_python else None}
+        once: dict[str, Mover | None] = {
+            "fluke 0.5.0": old if old_python else None,
+            BEFORE: before_mover(
+                "from fluke_gcp.auth import GCPAuth\nfrom fluke_gcp.storage import GCPStorageDir",
+                f"GCPStorageDir(GCPAuth.for_emulator({url!r}), 'before', prefix, "
+                "create_if_missing=direction == 'up')",
+            ),
+        }
         fluke = fluke_mover(partial(GCPStorageDir, auth, "fluke"))
         rows = up_down_rows("gcp", Path(tmp), fluke, ("sdk", sdk), once)
         client.close()
