@@ -15,7 +15,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh"]
+PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh", "fluke-dask"]
 PROVIDERS = ["aws", "azure", "gcp", "ssh"]
 TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "psutil"]
 
@@ -26,6 +26,7 @@ nox.options.sessions = [
     "typecheck",
     "tests-core",
     *[f"tests-{p}" for p in PROVIDERS],
+    "tests-dask",
     "tests-e2e",
     "demo",
 ]
@@ -134,6 +135,17 @@ def tests_ssh(session: nox.Session) -> None:
     _tests(session, "ssh")
 
 
+@nox.session(name="tests-dask")
+def tests_dask(session: nox.Session) -> None:
+    """fluke-core + fluke-aws + fluke-dask: transfers on a LocalCluster of processes, to moto."""
+    session.install(
+        *_editable("fluke-core[testing]", "fluke-aws", "fluke-dask"),
+        *TEST_DEPS,
+        *SERVER_DEPS["aws"],
+    )
+    session.run("pytest", "tests/dask", *(session.posargs or ["-n", "0"]))
+
+
 @nox.session(name="tests-e2e")
 def tests_e2e(session: nox.Session) -> None:
     """Every package together: the guide's example and the CLI across all five backends."""
@@ -163,8 +175,10 @@ def bench(session: nox.Session) -> None:
 
     Installs every server and anchor: moto, fake-gcs-server, Azurite (npm),
     sshd and rclone (apt); the original Fluke 0.5.0 is built once in a cache
-    virtualenv (``FLUKE_BENCH_OLD_FLUKE=off`` skips it). ``nox -s bench -- aws
-    engine`` runs a subset.
+    virtualenv (``FLUKE_BENCH_OLD_FLUKE=off`` skips it), awscli in another
+    (``FLUKE_BENCH_AWSCLI=off`` skips it). ``nox -s bench -- aws engine`` runs
+    a subset; ``nox -s bench -- --rtt 20ms`` (or ``--rtt 0,20ms,80ms``) puts
+    every server behind a latency proxy and prints one table per RTT.
     """
     session.install(
         *_editable(*PACKAGES, "examples/fluke-memory"),
