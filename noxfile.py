@@ -15,7 +15,7 @@ from pathlib import Path
 import nox
 
 ROOT = Path(__file__).parent
-PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh"]
+PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh", "fluke-dask"]
 PROVIDERS = ["aws", "azure", "gcp", "ssh"]
 TEST_DEPS = ["pytest>=8", "pytest-xdist>=3", "psutil"]
 
@@ -26,6 +26,7 @@ nox.options.sessions = [
     "typecheck",
     "tests-core",
     *[f"tests-{p}" for p in PROVIDERS],
+    "tests-dask",
     "tests-e2e",
     "demo",
 ]
@@ -132,6 +133,17 @@ def tests_gcp(session: nox.Session) -> None:
 def tests_ssh(session: nox.Session) -> None:
     """fluke-core + fluke-ssh against a real OpenSSH sshd."""
     _tests(session, "ssh")
+
+
+@nox.session(name="tests-dask")
+def tests_dask(session: nox.Session) -> None:
+    """fluke-core + fluke-aws + fluke-dask: transfers on a LocalCluster of processes, to moto."""
+    session.install(
+        *_editable("fluke-core[testing]", "fluke-aws", "fluke-dask"),
+        *TEST_DEPS,
+        *SERVER_DEPS["aws"],
+    )
+    session.run("pytest", "tests/dask", *(session.posargs or ["-n", "0"]))
 
 
 @nox.session(name="tests-e2e")

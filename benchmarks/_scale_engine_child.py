@@ -13,6 +13,7 @@ files/s, the peak RSS (``VmHWM``) and the RSS before the transfer, in MiB.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -141,6 +142,11 @@ def main() -> None:
     seconds = time.perf_counter() - started
     if not report or sink.written != count:
         sys.exit(f"transfer failed: {report!r}, {sink.written} written")
+    store = getattr(report, "_store", None)  # the spilled outcomes (issue 11's engine)
+    spilled = 0
+    if store is not None:
+        next(store.rows(None), None)  # flushes the buffer
+        spilled = os.path.getsize(store._path)
     print(
         json.dumps(
             {
@@ -149,6 +155,7 @@ def main() -> None:
                 "files_per_s": count / seconds,
                 "peak_mib": hwm_mib(),
                 "before_mib": before,
+                "report_bytes_per_file": spilled / count,
             }
         )
     )

@@ -84,7 +84,10 @@ def _engine_rows() -> list[Row]:
     for files in FILES:
         after = _engine(files, None)
         peaks[files] = after["peak_mib"]
-        line = f"{after['files_per_s']:,.0f} files/s, peak RSS {after['peak_mib']:.0f} MiB"
+        line = (
+            f"{after['files_per_s']:,.0f} files/s, peak RSS {after['peak_mib']:.0f} MiB,"
+            f" report spilled {after['report_bytes_per_file']:.0f} bytes/file"
+        )
         if before_tree is not None:
             before = _engine(files, before_tree)
             ratio = after["files_per_s"] / before["files_per_s"]

@@ -140,6 +140,16 @@ class AWSAuth:
         self._lock = threading.Lock()
         self._session: Any = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (to Dask workers, with fluke-dask) without the lock and boto3 session."""
+        state = dict(self.__dict__)
+        state["_lock"] = state["_session"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # -- public API ----------------------------------------------------------
 
     def get_credentials(self) -> dict[str, str | None]:

@@ -310,6 +310,12 @@ def du_command(url: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False),
     help="SQLite file recording the copy; the same command with it resumes.",
 )
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="tcp://HOST:PORT|local:N",
+    help="Copy on a Dask cluster (needs fluke-dask); local:N starts N worker processes.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @json_option
 def cp_command(
@@ -323,6 +329,7 @@ def cp_command(
     chunk_size: int | None,
     include_metadata: bool,
     journal: str | None,
+    dask_address: str | None,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -343,10 +350,13 @@ def cp_command(
             }
             if journal is not None:
                 options["journal"] = journal
-            if isinstance(source, Dir):
-                report = source.transfer_to(destination, recursively=True, **options)
-            else:
-                report = source.transfer_to(destination, **options)
+            with _dask_client(dask_address) as client:
+                if client is not None:
+                    options["executor"] = client
+                if isinstance(source, Dir):
+                    report = source.transfer_to(destination, recursively=True, **options)
+                else:
+                    report = source.transfer_to(destination, **options)
 
         def described(outcomes: Iterable[Any]) -> list[dict[str, Any]]:
             return [
@@ -374,6 +384,20 @@ def cp_command(
     if not report:
         done = report.counts["transferred"] + report.counts["skipped"]
         sys.exit(EXIT_PARTIAL if done else EXIT_FAILED)
+
+
+@contextmanager
+def _dask_client(address: str | None) -> Iterator[Any]:
+    """The Dask client of ``cp --dask`` (``None`` without the option)."""
+    if address is None:
+        yield None
+        return
+    try:
+        from fluke_dask import connect  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise ValueError("--dask needs fluke-dask: pip install fluke-dask") from None
+    with connect(address) as client:
+        yield client
 
 
 @main.command("rm")

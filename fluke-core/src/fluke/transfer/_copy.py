@@ -285,7 +285,7 @@ def _inspect(
             raise InvalidPathError(source_uri)
         known = TransferSource.from_entry(src.session, entry, src.relative)
     existing = planned.existing
-    if existing is UNKNOWN:
+    if existing == UNKNOWN:  # by value: a plan may have travelled pickled (Dask)
         lookup = ctx.lookup or dst.stat
         existing = lookup(planned.destination) if opts.looks_at_destination else None
     compare = opts.skip_identical or planned.verify_existing

@@ -33,7 +33,7 @@ from fluke.transfer._journal import Journal, identity_of
 from fluke.transfer._listing import Planner, ShardLister, bounded_put, plan_iterable
 from fluke.transfer._report import FileOutcome, TransferReport
 from fluke.transfer._retry import RetryPolicy
-from fluke.transfer._schedule import CopyJob, resolve_executor
+from fluke.transfer._schedule import CopyJob, ThreadExecutor, resolve_executor
 from fluke.transfer._sources import DirSource, PlannedFile, TransferSource
 
 if TYPE_CHECKING:
@@ -210,7 +210,7 @@ def transfer(
         *([first_backend.capabilities.max_concurrency] if first_backend is not None else []),
     )
     record_to = _open_journal(journal, listing, dst, opts) if journal is not None else None
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     progress = _Progress(not suppress_output and not dry_run, f"-> {dst.get_uri()}")
     report = TransferReport()
     recorder = _Recorder(report, record_to, callback)
@@ -261,13 +261,7 @@ def transfer(
                     record_to.ensure_written(planned.journal_seq)  # write-ahead
                 return copy_one(planned, dst._session, opts, ctx)
 
-            job = CopyJob(
-                copy,
-                workers,
-                dst,
-                opts,
-                memory_budget,
-            )
+            job = CopyJob(copy, workers, dst, opts, memory_budget, ctx.retry)
             producer = threading.Thread(target=produce, name="fluke-plan", daemon=True)
             producer.start()
             try:
@@ -282,6 +276,8 @@ def transfer(
             deferred = _refuse_collisions(planner.deferred, report, dst, recorder)
             if deferred:
                 run.run_transfer(iter(deferred), job, recorder)
+            if not isinstance(run, ThreadExecutor):
+                _clean_after_lost_workers(dst, report, started_at)
             complete = planned_all[0]
     finally:
         progress.close()
@@ -320,6 +316,23 @@ def _refuse_collisions(
             )
             record(planned, FileOutcome(source, uri, "failed", error=collision))
     return free
+
+
+def _clean_after_lost_workers(dst: Dir, report: TransferReport, since: float) -> None:
+    """Remove what copies on lost workers (killed processes) left under ``dst``.
+
+    A worker killed mid-copy cannot abort its writer; the executor ran that
+    copy again elsewhere. Leftovers of writes to a destination this
+    transfer recorded an outcome for are ours to remove.
+    """
+    backend, root = dst._session.backend, dst.get_path()
+
+    def owned(path: str) -> bool:
+        return bool(report.destinations_among([backend.uri(path)], failed_too=True))
+
+    cleaned = backend.cleanup_leftovers(root, since=since, owned=owned)
+    if cleaned:
+        logger.info("removed %d leftovers of copies on lost workers", cleaned)
 
 
 def _print_summary(report: TransferReport) -> None:

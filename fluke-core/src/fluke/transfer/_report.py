@@ -111,8 +111,13 @@ class OutcomeStore:
         query = f"SELECT * FROM o{where} ORDER BY source, rowid"  # noqa: S608 - no user input
         yield from self._conn.execute(query)
 
-    def destinations_among(self, destinations: list[str]) -> dict[str, str]:
-        """Which of ``destinations`` a stored, non-failed outcome has: destination -> source."""
+    def destinations_among(
+        self, destinations: list[str], failed_too: bool = False
+    ) -> dict[str, str]:
+        """Which of ``destinations`` a stored outcome has: destination -> source.
+
+        Failed outcomes count only with ``failed_too``.
+        """
         with self._lock:
             self._flush()
         found: dict[str, str] = {}
@@ -120,8 +125,8 @@ class OutcomeStore:
             chunk = destinations[start : start + 500]
             marks = ",".join("?" * len(chunk))
             query = (
-                "SELECT destination, source FROM o WHERE failure IS NULL"  # noqa: S608
-                f" AND destination IN ({marks})"
+                "SELECT destination, source FROM o WHERE "  # noqa: S608
+                f"{'1' if failed_too else 'failure IS NULL'} AND destination IN ({marks})"
             )
             found.update(self._conn.execute(query, chunk).fetchall())
         return found
@@ -173,9 +178,16 @@ class TransferReport:
             else:
                 yield FileOutcome(source, destination, STATUSES[code], nbytes, seconds)
 
-    def destinations_among(self, destinations: list[str]) -> dict[str, str]:
-        """Which of ``destinations`` a recorded success or plan claims: destination -> source."""
-        return {} if self._store is None else self._store.destinations_among(destinations)
+    def destinations_among(
+        self, destinations: list[str], failed_too: bool = False
+    ) -> dict[str, str]:
+        """Which of ``destinations`` a recorded outcome claims: destination -> source.
+
+        Only successes and plans, unless ``failed_too``.
+        """
+        if self._store is None:
+            return {}
+        return self._store.destinations_among(destinations, failed_too)
 
     def __bool__(self) -> bool:
         return self.counts["failed"] == 0

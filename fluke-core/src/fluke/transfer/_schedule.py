@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from fluke.transfer._copy import CopyOptions
 from fluke.transfer._report import FileOutcome
+from fluke.transfer._retry import RetryPolicy
 from fluke.transfer._sources import PlannedFile
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ class CopyJob:
         elsewhere rebuild the copy from it and ``options``).
     :param options: the per-file choices.
     :param memory_budget: most bytes buffered at once, per process.
+    :param retry: how transient errors are retried.
     """
 
     copy: Callable[[PlannedFile], FileOutcome]
@@ -42,6 +44,7 @@ class CopyJob:
     destination: Dir
     options: CopyOptions
     memory_budget: int
+    retry: RetryPolicy = RetryPolicy()
 
 
 @runtime_checkable
