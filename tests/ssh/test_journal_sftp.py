@@ -48,6 +48,21 @@ def _finished(root: str) -> dict[str, bytes]:
     }
 
 
+def _settled(root: str) -> dict[str, bytes]:
+    """The finished files once the server's side of the killed sessions is done too.
+
+    sshd's sftp-server may still carry out a rename the client sent just
+    before it died.
+    """
+    seen = _finished(root)
+    while True:
+        time.sleep(0.5)
+        now = _finished(root)
+        if now.keys() == seen.keys():
+            return now
+        seen = now
+
+
 def test_killed_mid_copy_resumes_without_leftovers(
     auth: RemoteAuth, sshd: SSHServer, area: str, tmp_path: Path
 ) -> None:
@@ -72,7 +87,7 @@ def test_killed_mid_copy_resumes_without_leftovers(
         child.stderr.close()
     assert child.returncode == -signal.SIGKILL
     assert _parts(area), "the kill came too late to leave a temporary file"
-    before = _finished(area)
+    before = _settled(area)
     assert len(before) < FILES
     with LocalDir(str(src)) as source, RemoteDir(auth, area) as target:
         report = source.transfer_to(
