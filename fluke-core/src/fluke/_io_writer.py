@@ -115,8 +115,8 @@ class FileWriter(io.BufferedIOBase):
             raise TypeError("write() needs bytes, not str (open a text layer over the writer)")
         view = memoryview(data).cast("B")
         size = len(view)
-        if not self._pending and size >= WRITE_CHUNK:
-            self._send(view.tobytes())
+        if not self._pending and size >= WRITE_CHUNK:  # big writes go through uncopied
+            self._send(data if isinstance(data, bytes) else view.tobytes())
         else:
             self._pending += view
             if len(self._pending) >= WRITE_CHUNK:
