@@ -27,8 +27,10 @@ nox.options.sessions = [
     "tests-core",
     *[f"tests-{p}" for p in PROVIDERS],
     "tests-dask",
+    "tests-fsspec",
     "tests-e2e",
     "demo",
+    "docs",
 ]
 
 
@@ -83,8 +85,8 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package (with their SDKs installed)."""
-    session.install("mypy", "pytest", "types-paramiko", *_editable(*PACKAGES))
-    for package in PACKAGES:
+    session.install("mypy", "pytest", "types-paramiko", *_editable(*PACKAGES, "fluke-fsspec"))
+    for package in [*PACKAGES, "fluke-fsspec"]:
         session.run("mypy", "--strict", f"{package}/src")
 
 
@@ -144,6 +146,71 @@ def tests_dask(session: nox.Session) -> None:
         *SERVER_DEPS["aws"],
     )
     session.run("pytest", "tests/dask", *(session.posargs or ["-n", "0"]))
+
+
+#: The data tools and file servers the fsspec bridge is tested with.
+FSSPEC_TEST_DEPS = [
+    "pyftpdlib",
+    "wsgidav",
+    "cheroot",
+    "webdav4",
+    "pandas",
+    "pyarrow",
+    "dask[dataframe]",
+]
+
+
+@nox.session(name="tests-fsspec")
+def tests_fsspec(session: nox.Session) -> None:
+    """fluke-core + fluke-fsspec: FTP (pyftpdlib), WebDAV (wsgidav) and memory through
+    the conformance suite; pandas/pyarrow/Dask through FlukeFileSystem on moto and sshd
+    (so fluke-aws and fluke-ssh too: the bridge's job is to serve Fluke's own backends).
+    """
+    session.install(
+        *_editable("fluke-core[testing]", "fluke-fsspec", "fluke-aws", "fluke-ssh"),
+        *TEST_DEPS,
+        *SERVER_DEPS["aws"],
+        *FSSPEC_TEST_DEPS,
+    )
+    _apt_install(session, "sshd", "openssh-server")
+    session.run("pytest", "tests/fsspec", *(session.posargs or ["-n", "2"]))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site: doctests, then HTML with warnings as errors, then screenshots.
+
+    Writes ``docs/_build/html`` and ``docs/_build/screenshots/{front,api}.png``
+    (headless Chromium, apt-installed when missing).
+    """
+    session.install(
+        *_editable("fluke-core[testing]", *[f"fluke-{p}" for p in PROVIDERS]),
+        *_editable("fluke-fsspec", "examples/fluke-memory"),
+        "sphinx>=8",
+        "furo",
+        "myst-parser",
+        "sphinx-click",
+        "pandas",
+    )
+    build = ROOT / "docs" / "_build"
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-q", "-b", "doctest", "docs", str(build / "doctest")
+    )
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-q", "-b", "html", "docs", str(build / "html")
+    )
+    _apt_install(session, "chromium", "chromium")
+    shots = build / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    for name, page in (("front", "index.html"), ("api", "api.html")):
+        session.run(
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--hide-scrollbars", "--window-size=1280,1600",
+            f"--screenshot={shots / f'{name}.png'}", (build / "html" / page).as_uri(),
+            external=True,
+        )  # fmt: skip
+    session.log(f"site: {(build / 'html' / 'index.html').as_uri()}; screenshots in {shots}")
 
 
 @nox.session(name="tests-e2e")

@@ -38,6 +38,8 @@ __all__ = [
 ]
 
 Kind = Literal["dir", "file", "queue"]
+#: The scheme a plugin declares to open every scheme no plugin claims (fluke-fsspec).
+FALLBACK_SCHEME = "*"
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 #: ``scheme://`` and the authority (up to the first ``/``, ``?`` or ``#``), as urlsplit reads it.
@@ -205,6 +207,9 @@ def open_url(url: str, kind: Kind, *, auth: object | None = None, **options: Any
                 f"URL scheme {scheme!r} is provided by the {package} package, which is not "
                 f"installed: pip install {package}"
             )
+        # native plugins always win; then the fallback opener (scheme "*", fluke-fsspec)
+        declaration = _plugins.registry().find("scheme", FALLBACK_SCHEME)
+    if declaration is None:
         raise InvalidPathError(redact_url(url), f"uses scheme {scheme!r}, which no plugin provides")
     opener = declaration.load()
     if not callable(opener):

@@ -88,6 +88,11 @@ class StorageCapabilities(NamedTuple):
     :param preserves_mtime: writers set the new file's modification time to
         the ``mtime`` they are given, so that a later ``skip_identical`` can
         compare times (filesystems: local disk, SFTP).
+    :param atomic_no_clobber: ``overwrite=False`` commits are enforced by the
+        service against every client (a no-clobber rename, ``If-None-Match``).
+        ``False``: the commit is a check then a rename, atomic only between
+        Fluke writers of one process; another client may write in between
+        (fluke-fsspec declares it for FTP and fsspec filesystems it does not know).
     """
 
     user_metadata: bool = False
@@ -101,6 +106,7 @@ class StorageCapabilities(NamedTuple):
     max_part_size: int | None = None
     part_size_multiple: int | None = None
     preserves_mtime: bool = False
+    atomic_no_clobber: bool = True
 
 
 class Writer(abc.ABC):
