@@ -86,7 +86,8 @@ def _run_suites(selected: list[str], first: bool) -> list[Row]:
 
 
 def _markdown(title: str, rows: list[Row]) -> str:
-    lines = [f"### {title}", "", "| case | times | Fluke's speed vs anchors |", "|---|---|---|"]
+    lines = [f"### {title}", "", "| case | times | ratio (Fluke's speed vs each anchor) |"]
+    lines.append("|---|---|---|")
     for label, value in rows:
         case, _, times = label.partition(": ")
         lines.append(f"| {case} | {times} | {value} |")
@@ -98,6 +99,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("suites", nargs="*", metavar="suite", help=", ".join(SUITES))
     parser.add_argument("--rtt", action="append", default=[], help="e.g. 20ms (repeatable)")
     parser.add_argument("--bandwidth", default=None, help="per-connection cap, e.g. 100MB")
+    parser.add_argument("--markdown", default=None, help="also write the tables to this file")
     args = parser.parse_args(argv)
     rtts = [parse_rtt(part) for value in args.rtt or ["0"] for part in value.split(",")]
     bandwidth = _bandwidth(args.bandwidth) if args.bandwidth else None
@@ -115,8 +117,10 @@ def main(argv: list[str]) -> None:
         set_network(rtt, bandwidth)
         rows = _run_suites(selected, index == 0)
         tables.append(_markdown(title, rows))
-    print(f"\n# Summary ({stamp}; {machine()})\n")
-    print("\n\n".join(tables))
+    summary = f"date: {stamp}\n\nmachine: {machine()}\n\n" + "\n\n".join(tables) + "\n"
+    print(f"\n# Summary\n\n{summary}")
+    if args.markdown:
+        Path(args.markdown).write_text(summary, encoding="utf-8")
 
 
 if __name__ == "__main__":
