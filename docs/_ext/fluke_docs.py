@@ -179,18 +179,27 @@ def _stamp(markdown: str) -> str:
 def _benchmarks_chart(app: Sphinx, docname: str, source: list[str]) -> None:
     if docname != "benchmarks":
         return
-    ratios = benchmark_ratios(source[0])
-    if not ratios:
+    if not benchmark_ratios(source[0]):
         return
-    static = Path(app.outdir) / "_static"
-    static.mkdir(parents=True, exist_ok=True)
-    title = f"Ratio per row ({_stamp(source[0])})"
-    (static / "benchmark-ratios.svg").write_text(ratio_chart_svg(ratios, title), "utf-8")
     source[0] += (
         "\n\n## Ratios per row\n\nGenerated from the tables above when the site was built "
         "(a bar right of the dashed line is a ratio above 1.0).\n\n"
         '```{raw} html\n<img src="_static/benchmark-ratios.svg" alt="ratio of every row">\n```\n'
     )
+
+
+def _write_chart(app: Sphinx, exception: Exception | None) -> None:
+    """Draw the chart into the HTML output (also when the page came from the cache)."""
+    page = Path(app.srcdir) / "benchmarks.md"
+    if exception is not None or app.builder.format != "html" or not page.exists():
+        return
+    markdown = page.read_text("utf-8")
+    ratios = benchmark_ratios(markdown)
+    if ratios:
+        static = Path(app.outdir) / "_static"
+        static.mkdir(parents=True, exist_ok=True)
+        title = f"Ratio per row ({_stamp(markdown)})"
+        (static / "benchmark-ratios.svg").write_text(ratio_chart_svg(ratios, title), "utf-8")
 
 
 # -- every Python example runs -------------------------------------------------
@@ -220,5 +229,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("fluke_fragment_pages", set(), "env")
     app.add_directive("fluke-capabilities", CapabilitiesDirective)
     app.connect("source-read", _benchmarks_chart)
+    app.connect("build-finished", _write_chart)
     app.connect("doctree-read", _check_python_blocks)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
