@@ -54,8 +54,9 @@ def _cell(value: object) -> str:
         return "yes"
     if value is False or value is None:
         return "no" if value is False else "—"
-    if isinstance(value, int) and value >= 1024 * 1024:
-        return f"{value // (1024 * 1024)} MiB"
+    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if isinstance(value, int) and value >= size and value % size == 0:
+            return f"{value // size} {unit}"
     return str(value)
 
 
