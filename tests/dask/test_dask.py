@@ -86,13 +86,13 @@ def test_a_killed_worker_loses_nothing_and_leaves_no_upload(
         digests[f"big/b{index}.bin"] = hashlib.md5(data).hexdigest()  # noqa: S324 - a check
     done = [0]
     killed = threading.Event()
+    victim = sorted(client.run(os.getpid).values())[0]
 
     def kill_one(outcome: FileOutcome) -> None:
         done[0] += 1
         if done[0] == 200 and not killed.is_set():
             killed.set()
-            pids = client.run(os.getpid)
-            os.kill(sorted(pids.values())[0], signal.SIGKILL)
+            os.kill(victim, signal.SIGKILL)
 
     with (
         LocalDir(str(tmp_path)) as src,

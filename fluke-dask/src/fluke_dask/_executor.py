@@ -1,6 +1,6 @@
 """The driver side: batches of file tasks on a Dask cluster, results streamed back.
 
-Work items are batches of files, cut by count and by bytes so that a task
+Work items are batches of files, cut by count (128) and by bytes (256 MiB) so that a task
 carries seconds of work (a Dask task costs the scheduler a few hundred
 microseconds); a file of :attr:`DaskExecutor.big_file` bytes or more is a
 task of its own, its parts copied concurrently on that worker. A bounded
@@ -48,7 +48,7 @@ class DaskExecutor:
         self,
         client: Any,
         *,
-        max_files: int = 256,
+        max_files: int = 128,
         max_bytes: int = 256 * MiB,
         big_file: int = 64 * MiB,
         batches_per_worker: int = 3,

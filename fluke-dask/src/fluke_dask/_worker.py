@@ -19,6 +19,7 @@ from fluke._dir import Dir
 from fluke.exceptions import OverwriteError, TransferError
 from fluke.transfer._budget import MemoryBudget
 from fluke.transfer._copy import CopyContext, copy_one
+from fluke.transfer._destcheck import DirectoryLookup
 from fluke.transfer._identity import Side, is_identical
 from fluke.transfer._report import FileOutcome
 from fluke.transfer._sources import PlannedFile, TransferSource
@@ -42,6 +43,10 @@ class _WorkerJob:
             spec.retry,
             lambda _nbytes: None,
             spec.options.chunk_size,
+            # as on the driver: a directory's listing instead of a stat per file
+            DirectoryLookup(self.dst._session.backend)
+            if spec.options.looks_at_destination
+            else None,
         )
 
     def copy(self, wire: WireFile) -> FileOutcome:
