@@ -142,7 +142,9 @@ PROFILES: dict[str, Profile] = {
     ),
     "webdav": Profile(
         thread_safe=True,
-        atomic_no_clobber=True,
+        # MOVE with "Overwrite: F" is sent, but wsgidav was seen to let two racing
+        # MOVEs both succeed: only the in-process lock is guaranteed
+        atomic_no_clobber=False,
         commit=_webdav_commit,
         version_note="the server's ETag",
     ),

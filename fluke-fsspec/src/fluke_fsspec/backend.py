@@ -366,7 +366,8 @@ class FsspecBackend(StorageBackend):
         with self._lock, _Errors(uri):
             if commit is not None:
                 try:
-                    commit(fs, tmp, target, overwrite)
+                    with _commit_lock(uri):  # the server's condition, and ours in-process
+                        commit(fs, tmp, target, overwrite)
                 except Exception as error:
                     if not overwrite and fs.exists(target):
                         raise OverwriteError(uri) from error
