@@ -40,7 +40,7 @@ _REFERENCE = ["api", "migrating-from-0.5", "benchmarks", "scale"]
 )
 html_theme = "furo"
 html_title = "Fluke"
-html_static_path = ["_static"]
+html_static_path: list[str] = []  # no static files of our own
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header", "myst.xref_missing"]
 
