@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +144,41 @@ def test_cli_cp_dask_local(moto_endpoint: str, bucket: str, s3: Any, tmp_path: P
     assert "60 transferred" in result.stdout
     assert _stored(s3, bucket, "cli/") == digests
     assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_batch_run_twice_with_a_stale_listing_counts_its_copies_as_done(
+    auth: AWSAuth, bucket: str, tmp_path: Path
+) -> None:
+    """A batch run again (a lost worker) on a worker whose cached listing predates its copies."""
+    from fluke.transfer import PlannedFile, TransferSource
+    from fluke.transfer._copy import CopyOptions
+    from fluke.transfer._retry import RetryPolicy
+    from fluke_dask._spec import Endpoint, JobSpec, WireFile
+    from fluke_dask._worker import copy_batch
+
+    _tree(tmp_path, 12 * 20)  # 12 files per directory: the 8th lookup lists the directory
+    with (
+        LocalDir(str(tmp_path / "d03")) as src,
+        AmazonS3Dir(auth, bucket, "up", create_if_missing=True) as dst,
+    ):
+        spec = JobSpec(
+            uuid.uuid4().hex,
+            Endpoint.of(src._session.backend, src.get_path()),
+            Endpoint.of(dst._session.backend, dst.get_path()),
+            CopyOptions(),
+            64 * 1024 * 1024,
+            RetryPolicy(),
+            1,  # one file at a time: the listing is taken after 7 copies, before the 8th
+        )
+        wire = []
+        for entry in sorted(src._session.backend.list(src.get_path(), False), key=str):
+            name = entry.path.rsplit("/", 1)[-1]
+            source = TransferSource.from_entry(src._session, entry, name)
+            wire.append(WireFile.of(PlannedFile(source, f"{dst.get_path()}{name}")))
+        first = copy_batch(spec, wire)
+        again = copy_batch(spec, wire)  # the same worker job: its cached listing is stale
+    assert [outcome.status for outcome in first] == ["transferred"] * 12
+    assert all(outcome.status in ("skipped", "transferred") for outcome in again), [
+        str(outcome.error) for outcome in again
+    ]
+    assert "transferred" in {outcome.status for outcome in again}  # the stale entries

@@ -11,6 +11,7 @@ an identical file appeared meanwhile counts as done.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -24,6 +25,8 @@ from fluke.transfer._identity import Side, is_identical
 from fluke.transfer._report import FileOutcome
 from fluke.transfer._sources import PlannedFile, TransferSource
 from fluke_dask._spec import JobSpec, WireFile
+
+logger = logging.getLogger("fluke.dask")
 
 _JOBS: dict[str, _WorkerJob] = {}
 _LOCK = threading.Lock()
@@ -56,22 +59,28 @@ class _WorkerJob:
         )
         planned = PlannedFile(source, wire.destination, wire.existing, wire.verify_existing)
         outcome = copy_one(planned, self.dst._session, self.spec.options, self.ctx)
-        if isinstance(outcome.error, OverwriteError) and wire.existing is None:
+        if isinstance(outcome.error, OverwriteError):
+            # the check before the commit saw the destination free (or a stale
+            # directory listing did), and the commit was refused: look again
             outcome = self._done_before(planned, outcome)
         return _portable(outcome)
 
     def _done_before(self, planned: PlannedFile, outcome: FileOutcome) -> FileOutcome:
-        """A refused commit on a destination the plan saw free: an earlier run's copy?"""
+        """A refused commit: is the file there this very copy, from an earlier run?"""
         dst = self.dst._session.backend
         src = planned.source
-        entry = dst.stat(planned.destination)
-        mtime, checksum = (None, None) if entry is None else (entry.mtime, entry.checksum)
-        same = is_identical(
-            Side(src.session.backend, src.path, src.mtime, src.checksum),
-            Side(dst, planned.destination, mtime, checksum),
-            src.size or 0,
-            entry,
-        )
+        try:
+            entry = dst.stat(planned.destination)
+            mtime, checksum = (None, None) if entry is None else (entry.mtime, entry.checksum)
+            same = is_identical(
+                Side(src.session.backend, src.path, src.mtime, src.checksum),
+                Side(dst, planned.destination, mtime, checksum),
+                src.size or 0,
+                entry,
+            )
+        except Exception as error:  # noqa: BLE001 - the refusal stands, reported as it was
+            logger.debug("looking again at %s failed: %s", outcome.destination, error)
+            return outcome
         if not same:
             return outcome
         size = src.size or 0
