@@ -150,11 +150,12 @@ def test_a_batch_run_twice_with_a_stale_listing_counts_its_copies_as_done(
     auth: AWSAuth, bucket: str, tmp_path: Path
 ) -> None:
     """A batch run again (a lost worker) on a worker whose cached listing predates its copies."""
+    from fluke_dask._spec import Endpoint, JobSpec, WireFile
+    from fluke_dask._worker import copy_batch
+
     from fluke.transfer import PlannedFile, TransferSource
     from fluke.transfer._copy import CopyOptions
     from fluke.transfer._retry import RetryPolicy
-    from fluke_dask._spec import Endpoint, JobSpec, WireFile
-    from fluke_dask._worker import copy_batch
 
     _tree(tmp_path, 12 * 20)  # 12 files per directory: the 8th lookup lists the directory
     with (
