@@ -38,6 +38,7 @@ from fluke.transfer._sources import DirSource, PlannedFile, TransferSource
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
+    from fluke.backend import StorageBackend
 
 __all__ = ["DEFAULT_MEMORY_BUDGET", "TransferSource", "same_location", "transfer"]
 
@@ -47,6 +48,8 @@ MiB = 1024 * 1024
 DEFAULT_MEMORY_BUDGET = 128 * MiB
 #: Planned files waiting for a worker, per worker.
 WINDOW_PER_WORKER = 8
+#: Most server-side copies in flight by default (an SDK client pools 32 connections).
+SERVER_SIDE_FILES = 32
 ProgressCallback = Callable[[FileOutcome], None]
 
 
@@ -95,6 +98,23 @@ class _Recorder:
         if self.callback is not None:
             with self._lock:
                 self.callback(outcome)
+
+
+def _files_in_flight(src: StorageBackend | None, dst: StorageBackend) -> int:
+    """Files copied at once by default: 16, bounded by what both backends call sensible.
+
+    Copies the service makes itself (both ends share a copy domain) move no
+    bytes through this process and hold no memory: twice as many run at once
+    (up to :data:`SERVER_SIDE_FILES`), since each is one round trip of waiting.
+    """
+    caps = [dst.capabilities.max_concurrency]
+    if src is not None:
+        caps.append(src.capabilities.max_concurrency)
+    if src is not None and src.capabilities.server_side_copy:
+        domain = src.copy_domain()
+        if domain is not None and domain == dst.copy_domain():
+            return min(SERVER_SIDE_FILES, 2 * min(caps))
+    return min(16, *caps)
 
 
 def _check_arguments(
@@ -171,7 +191,8 @@ def transfer(
         destination before anything is sent.
     :param suppress_output: no progress bar or summary.
     :param max_workers: files (and parts) in flight at once (default: what
-        both backends find sensible, at most 16).
+        both backends find sensible, at most 16; at most 32 copies the
+        service makes itself, which move no bytes through this process).
     :param skip_identical: leave files already identical at the destination
         (see :mod:`fluke.transfer._identity` for how identity is decided;
         the same size alone never is).
@@ -204,11 +225,7 @@ def transfer(
             first_backend = first.session.backend
             items = itertools.chain([first], items)
     dst_backend = dst._session.backend
-    workers = max_workers or min(
-        16,
-        dst_backend.capabilities.max_concurrency,
-        *([first_backend.capabilities.max_concurrency] if first_backend is not None else []),
-    )
+    workers = max_workers or _files_in_flight(first_backend, dst_backend)
     record_to = _open_journal(journal, listing, dst, opts) if journal is not None else None
     started, started_at = time.monotonic(), time.time()
     progress = _Progress(not suppress_output and not dry_run, f"-> {dst.get_uri()}")
