@@ -1,47 +1,27 @@
-"""An invalid S3 bucket name is one typed line, exit 2, before any request (issue 17, #14)."""
+"""S3's bucket-name rule; the shared checks are in ``tests/bucket_name_cases.py``."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
+from pathlib import Path
 
+import bucket_name_cases as cases
 import pytest
 
-import fluke
-from fluke.exceptions import BucketNotFoundError, InvalidPathError
+import fluke.exceptions
+from fluke_aws import storage
 from fluke_aws._bucket_name import check_bucket_name
 from fluke_aws.auth import AWSAuth
-from fluke_aws.storage import AmazonS3Dir, AmazonS3File, InvalidBucketNameError
-
-BAD = "Bad_Bucket!"
+from fluke_aws.storage import AmazonS3Dir, AmazonS3File
 
 
-def dead_endpoint() -> str:
-    """A URL where nothing listens: any request sent there would fail differently."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-@pytest.mark.parametrize("name", [BAD, "", "a/b", "with space", "x" * 256, "b\u00e9"])
+@pytest.mark.parametrize("name", [cases.BAD, "", "a/b", "with space", "x" * 256, "b\u00e9"])
 def test_invalid_names_are_refused_before_any_request(name: str) -> None:
     auth = AWSAuth(
-        "AKIAEXAMPLE", "secret-example", region="us-east-1", endpoint_url=dead_endpoint()
+        "AKIAEXAMPLE", "secret-example", region="us-east-1", endpoint_url=cases.dead_endpoint()
     )
-    started = time.monotonic()
-    with pytest.raises(InvalidBucketNameError) as caught:
-        AmazonS3Dir(auth, name)
-    with pytest.raises(InvalidBucketNameError):
-        AmazonS3File(auth, name, "x.txt")
-    assert time.monotonic() - started < 5
-    assert isinstance(caught.value, BucketNotFoundError)
-    assert isinstance(caught.value, InvalidPathError)
-    assert repr(name) in str(caught.value)
-    assert "\n" not in str(caught.value)
+    cases.assert_refused(
+        name, lambda bucket: AmazonS3Dir(auth, bucket), lambda b, p: AmazonS3File(auth, b, p)
+    )
 
 
 def test_names_s3_accepts_pass(auth: AWSAuth, bucket: str) -> None:
@@ -51,30 +31,21 @@ def test_names_s3_accepts_pass(auth: AWSAuth, bucket: str) -> None:
         assert directory.get_bucket_name() == bucket
 
 
+def test_the_error_is_the_core_class() -> None:
+    assert storage.InvalidBucketNameError is fluke.exceptions.InvalidBucketNameError
+
+
 def test_url_with_invalid_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    with pytest.raises(InvalidBucketNameError, match="Bad_Bucket!"):
-        fluke.dir(f"s3://{BAD}/x")
-    with pytest.raises(InvalidBucketNameError, match="Bad_Bucket!"):
-        fluke.file(f"s3://{BAD}/x")
+    cases.assert_urls_refused("s3")
 
 
-@pytest.mark.parametrize("command", [["ls"], ["cat"], ["cp", "-r", "{src}"]])
-def test_cli_exit_2_and_one_line(
-    command: list[str], moto_endpoint: str, tmp_path: os.PathLike[str]
-) -> None:
-    args = [part.format(src=tmp_path) for part in command] + [f"s3://{BAD}/x"]
+@pytest.mark.parametrize("command", cases.CLI_COMMANDS)
+def test_cli_exit_2_and_one_line(command: list[str], moto_endpoint: str, tmp_path: Path) -> None:
     env = {
-        **os.environ,
         "AWS_ENDPOINT_URL": moto_endpoint,
         "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "secret-example",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "fluke", *args], capture_output=True, text=True, env=env, timeout=60
-    )
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Bad_Bucket!" in lines[0]
+    cases.assert_cli_exit_2(command, "s3", env, tmp_path)

@@ -13,6 +13,7 @@ from fluke.exceptions import (
     BucketNotFoundError,
     ContainerNotFoundError,
     FlukeError,
+    InvalidBucketNameError,
     InvalidPathError,
     OverwriteError,
     PathNotFoundError,
@@ -47,6 +48,15 @@ def test_missing_buckets_and_containers_are_file_not_found_errors() -> None:
         assert error.errno == errno.ENOENT
 
 
+def test_an_impossible_bucket_name_is_both_missing_bucket_and_invalid_path() -> None:
+    error = InvalidBucketNameError("Bad!", "names are lowercase")
+    assert isinstance(error, BucketNotFoundError) and isinstance(error, FileNotFoundError)
+    assert isinstance(error, InvalidPathError) and isinstance(error, ValueError)
+    assert str(error) == "Bucket 'Bad!' cannot exist: names are lowercase."
+    assert error.bucket == error.path == error.filename == "Bad!"
+    assert error.rule == "names are lowercase" and error.errno == errno.ENOENT
+
+
 def test_refusals_are_permission_errors() -> None:
     denied = PermissionDeniedError("s3://bucket/key", "AccessDenied")
     assert isinstance(denied, PermissionError) and isinstance(denied, FlukeError)
@@ -68,6 +78,7 @@ def test_refusals_are_permission_errors() -> None:
         PermissionDeniedError("p", "EACCES"),
         AuthenticationError("p"),
         BucketNotFoundError("b"),
+        InvalidBucketNameError("B!", "names are lowercase"),
         ContainerNotFoundError("c"),
         OverwriteError("p"),
         SourceChangedError("p"),

@@ -1,47 +1,27 @@
-"""An invalid GCS bucket name is one typed line, exit 2, before any request (issue 17, #14)."""
+"""GCS's bucket-name rule; the shared checks are in ``tests/bucket_name_cases.py``."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
+from pathlib import Path
 
+import bucket_name_cases as cases
 import pytest
 
-import fluke
-from fluke.exceptions import BucketNotFoundError, InvalidPathError
+import fluke.exceptions
+from fluke_gcp import storage
 from fluke_gcp._bucket_name import check_bucket_name
 from fluke_gcp.auth import GCPAuth
-from fluke_gcp.storage import GCPStorageDir, GCPStorageFile, InvalidBucketNameError
-
-BAD = "Bad_Bucket!"
-
-
-def dead_endpoint() -> str:
-    """A URL where nothing listens: any request sent there would fail differently."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+from fluke_gcp.storage import GCPStorageDir, GCPStorageFile
 
 
 @pytest.mark.parametrize(
-    "name", [BAD, "", "ab", "Upper", "-dash", "dot.", "a/b", "x" * 64, "a." + "y" * 64]
+    "name", [cases.BAD, "", "ab", "Upper", "-dash", "dot.", "a/b", "x" * 64, "a." + "y" * 64]
 )
 def test_invalid_names_are_refused_before_any_request(name: str) -> None:
-    auth = GCPAuth.for_emulator(dead_endpoint(), project_id="test")
-    started = time.monotonic()
-    with pytest.raises(InvalidBucketNameError) as caught:
-        GCPStorageDir(auth, name)
-    with pytest.raises(InvalidBucketNameError):
-        GCPStorageFile(auth, name, "x.txt")
-    assert time.monotonic() - started < 5
-    assert isinstance(caught.value, BucketNotFoundError)
-    assert isinstance(caught.value, InvalidPathError)
-    assert repr(name) in str(caught.value)
-    assert "\n" not in str(caught.value)
+    auth = GCPAuth.for_emulator(cases.dead_endpoint(), project_id="test")
+    cases.assert_refused(
+        name, lambda bucket: GCPStorageDir(auth, bucket), lambda b, p: GCPStorageFile(auth, b, p)
+    )
 
 
 def test_valid_names_pass() -> None:
@@ -49,23 +29,19 @@ def test_valid_names_pass() -> None:
         assert check_bucket_name(name) == name
 
 
+def test_the_error_is_the_core_class() -> None:
+    assert storage.InvalidBucketNameError is fluke.exceptions.InvalidBucketNameError
+
+
 def test_url_with_invalid_bucket() -> None:
-    auth = GCPAuth.for_emulator(dead_endpoint(), project_id="test")
-    with pytest.raises(InvalidBucketNameError, match="Bad_Bucket!"):
-        fluke.dir(f"gs://{BAD}/x", auth=auth)
-    with pytest.raises(InvalidBucketNameError, match="Bad_Bucket!"):
-        fluke.file(f"gs://{BAD}/x", auth=auth)
-
-
-@pytest.mark.parametrize("command", [["ls"], ["cat"], ["cp", "-r", "{src}"]])
-def test_cli_exit_2_and_one_line(command: list[str], tmp_path: os.PathLike[str]) -> None:
-    """No credentials and no server needed: the name is refused first."""
-    args = [part.format(src=tmp_path) for part in command] + [f"gs://{BAD}/x"]
-    env = {**os.environ, "STORAGE_EMULATOR_HOST": dead_endpoint()}
-    result = subprocess.run(
-        [sys.executable, "-m", "fluke", *args], capture_output=True, text=True, env=env, timeout=60
+    cases.assert_urls_refused(
+        "gs", auth=GCPAuth.for_emulator(cases.dead_endpoint(), project_id="test")
     )
-    assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert "Bad_Bucket!" in lines[0]
+
+
+@pytest.mark.parametrize("command", cases.CLI_COMMANDS)
+def test_cli_exit_2_and_one_line(command: list[str], tmp_path: Path) -> None:
+    """No credentials and no server needed: the name is refused first."""
+    cases.assert_cli_exit_2(
+        command, "gs", {"STORAGE_EMULATOR_HOST": cases.dead_endpoint()}, tmp_path
+    )

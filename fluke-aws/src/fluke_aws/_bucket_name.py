@@ -11,34 +11,21 @@ from __future__ import annotations
 
 import re
 
-from fluke.exceptions import BucketNotFoundError, InvalidPathError
+from fluke.exceptions import InvalidBucketNameError
 
-__all__ = ["InvalidBucketNameError", "check_bucket_name"]
+__all__ = ["check_bucket_name"]
 
 _BUCKET_NAME = re.compile(r"^[a-zA-Z0-9.\-_]{1,255}$")
 _ACCESS_POINT_ARN = re.compile(r"^arn:[a-z-]+:(s3|s3-object-lambda|s3-outposts):\S+$")
-
-
-class InvalidBucketNameError(BucketNotFoundError, InvalidPathError):
-    """A bucket name S3 does not allow (so no such bucket exists).
-
-    Both a :class:`BucketNotFoundError` and an :class:`InvalidPathError`
-    (the CLI exits with 2 either way).
-    """
-
-    def __init__(self, bucket: object) -> None:
-        self.bucket = self.path = str(bucket)
-        Exception.__init__(
-            self,
-            f"Bucket {bucket!r} cannot exist: S3 bucket names are letters, digits, "
-            "'.', '-' and '_' (3-63 lowercase ones for new buckets).",
-        )
+_RULE = (
+    "S3 bucket names are letters, digits, '.', '-' and '_' (3-63 lowercase ones for new buckets)"
+)
 
 
 def check_bucket_name(bucket: object) -> str:
-    """``bucket`` if S3 allows that name, else :class:`InvalidBucketNameError`."""
+    """``bucket`` if S3 allows that name, else ``InvalidBucketNameError``."""
     if not isinstance(bucket, str) or not (
         _BUCKET_NAME.match(bucket) or _ACCESS_POINT_ARN.match(bucket)
     ):
-        raise InvalidBucketNameError(bucket)
+        raise InvalidBucketNameError(bucket, _RULE)
     return bucket

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
-from fluke_aws._bucket_name import InvalidBucketNameError, check_bucket_name
+from fluke.exceptions import InvalidBucketNameError  # also public here
+from fluke_aws._bucket_name import check_bucket_name
 from fluke_aws._s3backend import S3Backend
 from fluke_aws.auth import AWSAuth
 

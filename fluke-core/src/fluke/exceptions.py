@@ -21,6 +21,7 @@ __all__ = [
     "NonStringMetadataValueError",
     "InvalidMetadataError",
     "BucketNotFoundError",
+    "InvalidBucketNameError",
     "ContainerNotFoundError",
     "OverwriteError",
     "InvalidChunkSizeError",
@@ -209,6 +210,25 @@ class BucketNotFoundError(FlukeError, LookupError, FileNotFoundError):
         self.bucket = bucket
         super().__init__(f"Bucket {bucket!r} does not exist.")
         _as_os_error(self, _errno.ENOENT, bucket)
+
+
+class InvalidBucketNameError(BucketNotFoundError, InvalidPathError):
+    """A bucket name the service does not allow, so no such bucket can exist.
+
+    Raised by each provider's own name check (S3 and GCS rules differ) before
+    any request is sent. Both a :class:`BucketNotFoundError` (so a
+    :class:`FileNotFoundError`) and an :class:`InvalidPathError` (the CLI
+    exits with 2 either way).
+
+    :param bucket: the name given (shown by its ``repr``; need not be a ``str``).
+    :param rule: the naming rule it breaks, e.g. ``"GCS bucket names are ..."``.
+    """
+
+    def __init__(self, bucket: object, rule: str) -> None:
+        self.bucket = self.path = str(bucket)
+        self.rule = rule
+        Exception.__init__(self, f"Bucket {bucket!r} cannot exist: {rule}.")
+        _as_os_error(self, _errno.ENOENT, self.bucket)
 
 
 class ContainerNotFoundError(FlukeError, LookupError, FileNotFoundError):

@@ -9,33 +9,21 @@ from __future__ import annotations
 
 import re
 
-from fluke.exceptions import BucketNotFoundError, InvalidPathError
+from fluke.exceptions import InvalidBucketNameError
 
-__all__ = ["InvalidBucketNameError", "check_bucket_name"]
+__all__ = ["check_bucket_name"]
 
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$")
-
-
-class InvalidBucketNameError(BucketNotFoundError, InvalidPathError):
-    """A bucket name GCS does not allow (so no such bucket exists).
-
-    Both a :class:`BucketNotFoundError` and an :class:`InvalidPathError`
-    (the CLI exits with 2 either way).
-    """
-
-    def __init__(self, bucket: object) -> None:
-        self.bucket = self.path = str(bucket)
-        Exception.__init__(
-            self,
-            f"Bucket {bucket!r} cannot exist: GCS bucket names are 3-63 lowercase letters, "
-            "digits, '-', '_' and '.', starting and ending with a letter or digit.",
-        )
+_RULE = (
+    "GCS bucket names are 3-63 lowercase letters, digits, '-', '_' and '.', "
+    "starting and ending with a letter or digit"
+)
 
 
 def check_bucket_name(bucket: object) -> str:
-    """``bucket`` if GCS allows that name, else :class:`InvalidBucketNameError`."""
+    """``bucket`` if GCS allows that name, else ``InvalidBucketNameError``."""
     if not isinstance(bucket, str) or not _BUCKET_NAME.match(bucket):
-        raise InvalidBucketNameError(bucket)
+        raise InvalidBucketNameError(bucket, _RULE)
     if any(len(part) > 63 for part in bucket.split(".")):
-        raise InvalidBucketNameError(bucket)
+        raise InvalidBucketNameError(bucket, _RULE)
     return bucket

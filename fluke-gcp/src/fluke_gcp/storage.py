@@ -5,8 +5,9 @@ from __future__ import annotations
 from fluke import _paths
 from fluke._dir import Dir
 from fluke._file import File
+from fluke.exceptions import InvalidBucketNameError  # also public here
 from fluke_gcp._backend import GCSBackend
-from fluke_gcp._bucket_name import InvalidBucketNameError, check_bucket_name
+from fluke_gcp._bucket_name import check_bucket_name
 from fluke_gcp.auth import GCPAuth
 
 __all__ = ["GCPStorageDir", "GCPStorageFile", "InvalidBucketNameError"]
