@@ -24,6 +24,7 @@ from fluke.transfer._destcheck import DirectoryLookup
 from fluke.transfer._identity import Side, is_identical
 from fluke.transfer._report import FileOutcome
 from fluke.transfer._sources import PlannedFile, TransferSource
+from fluke.transfer._strategy import SourceEstimator
 from fluke_dask._spec import JobSpec, WireFile
 
 logger = logging.getLogger("fluke.dask")
@@ -50,6 +51,8 @@ class _WorkerJob:
             DirectoryLookup(self.dst._session.backend)
             if spec.options.looks_at_destination
             else None,
+            # measured across the job's batches in this worker
+            SourceEstimator(spec.threads),
         )
 
     def copy(self, wire: WireFile) -> FileOutcome:

@@ -25,6 +25,7 @@ from fluke.transfer._plan import FileTask, PartTask, split
 from fluke.transfer._report import FileOutcome
 from fluke.transfer._retry import RetryPolicy, with_retries
 from fluke.transfer._sources import UNKNOWN, PlannedFile, TransferSource
+from fluke.transfer._strategy import SourceEstimator
 from fluke.transfer._verify import StreamDigest
 
 logger = logging.getLogger("fluke.transfer")
@@ -48,6 +49,9 @@ class CopyContext:
     chunk_size: int | None
     #: how to find what exists at a destination path (``None``: ``stat``)
     lookup: Callable[[str], Entry | None] | None = None
+    #: measures a remote source to choose between one stream and ranged reads
+    #: (``None``: ranged reads for every file of two parts or more)
+    source_estimator: SourceEstimator | None = None
 
 
 def retrying(
@@ -369,7 +373,16 @@ def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: Copy
         copy_server_side(task, src, dst, ctx)
         return
     part_size = part_size_for(task.size, dst, ctx.chunk_size)
-    if task.size >= 2 * part_size:
+    # a local source is read in ranges for free: only a remote one is measured
+    estimator = ctx.source_estimator if src.capabilities.remote else None
+    split = task.size >= 2 * part_size
+    if split and estimator is not None:
+        choice = estimator.decide(task.size, part_size)
+        logger.debug(
+            "%s: %s (%s)", task.source_uri, "ranges" if choice.split else "stream", choice.reason
+        )
+        split = choice.split
+    if split:
         writer = dst.open_part_writer(
             task.destination,
             size=task.size,
@@ -380,6 +393,12 @@ def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: Copy
         )
         if writer is not None:
             logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
+            started = time.monotonic()
             copy_in_parts(task, src, dst, ctx, part_size, writer)
+            if estimator is not None:
+                estimator.record_ranges(task.size, part_size, time.monotonic() - started)
             return
+    started = time.monotonic()
     copy_streamed(task, src, dst, ctx)
+    if estimator is not None:
+        estimator.record_stream(task.size, time.monotonic() - started)

@@ -35,6 +35,7 @@ from fluke.transfer._report import FileOutcome, TransferReport
 from fluke.transfer._retry import RetryPolicy
 from fluke.transfer._schedule import CopyJob, ThreadExecutor, resolve_executor
 from fluke.transfer._sources import DirSource, PlannedFile, TransferSource
+from fluke.transfer._strategy import SourceEstimator
 
 if TYPE_CHECKING:
     from fluke._dir import Dir
@@ -271,6 +272,7 @@ def transfer(
                 progress.add,
                 chunk_size,
                 DirectoryLookup(dst_backend) if opts.looks_at_destination else None,
+                SourceEstimator(workers),
             )
 
             def copy(planned: PlannedFile) -> FileOutcome:
