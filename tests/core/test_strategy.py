@@ -110,7 +110,7 @@ def test_exploring_a_stream_is_bounded_by_the_time_so_far() -> None:
 
 def test_estimator_starts_with_nothing() -> None:
     estimator = SourceEstimator(16, clock=Clock())
-    assert estimator.estimate() == Estimate(None, None, None, 0.0, False)
+    assert estimator.estimate() == Estimate(None, None, None, None, 0.0, False)
     assert estimator.decide(64 * MiB, PART).split
 
 
@@ -181,3 +181,23 @@ def test_estimator_is_shared_by_threads() -> None:
     with ThreadPoolExecutor(8) as pool:
         explored = list(pool.map(decide, range(8)))
     assert explored.count(True) == 1
+
+
+def test_exploring_counts_the_parts_a_ranged_copy_really_had() -> None:
+    """Files in flight share the part pool: their ranged copies had few parts each."""
+    alone = Estimate(rtt=0.01, ranged_rate=100e6, ranged_parallelism=8.0, elapsed=3.0)
+    assert choose(64 * MiB, PART, 16, alone).split  # a stream might be 8x slower
+    shared = Estimate(rtt=0.01, ranged_rate=100e6, ranged_parallelism=1.0, elapsed=3.0)
+    assert choose(64 * MiB, PART, 16, shared).exploring  # it cannot be slower
+
+
+def test_estimator_counts_copies_in_flight() -> None:
+    estimator = SourceEstimator(16, clock=Clock())
+    assert [estimator.begin() for _ in range(4)] == [1, 2, 3, 4]
+    for _ in range(4):
+        estimator.end()
+    assert estimator.begin() == 1
+    estimator.end()
+    estimator.record_ranges(64 * MiB, PART, 1.0, sharing=16)  # one thread of 16 each
+    estimator.record_ranges(64 * MiB, PART, 1.0, sharing=1)  # its 8 parts at once
+    assert estimator.estimate().ranged_parallelism == pytest.approx((1 + 8) / 2)

@@ -393,12 +393,23 @@ def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: Copy
         )
         if writer is not None:
             logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
-            started = time.monotonic()
-            copy_in_parts(task, src, dst, ctx, part_size, writer)
-            if estimator is not None:
-                estimator.record_ranges(task.size, part_size, time.monotonic() - started)
+            if estimator is None:
+                copy_in_parts(task, src, dst, ctx, part_size, writer)
+                return
+            sharing, started = estimator.begin(), time.monotonic()
+            try:
+                copy_in_parts(task, src, dst, ctx, part_size, writer)
+            finally:
+                estimator.end()
+            estimator.record_ranges(task.size, part_size, time.monotonic() - started, sharing)
             return
+    if estimator is None:
+        copy_streamed(task, src, dst, ctx)
+        return
+    estimator.begin()
     started = time.monotonic()
-    copy_streamed(task, src, dst, ctx)
-    if estimator is not None:
-        estimator.record_stream(task.size, time.monotonic() - started)
+    try:
+        copy_streamed(task, src, dst, ctx)
+    finally:
+        estimator.end()
+    estimator.record_stream(task.size, time.monotonic() - started)

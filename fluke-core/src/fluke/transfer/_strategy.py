@@ -23,9 +23,12 @@ Ranges are kept unless the stream is predicted faster by a margin. With no
 measurement of ranged copies yet, a file of two parts or more is read in
 ranges (the rule before this module: nothing changes for a transfer's first
 big files). With ranged copies measured but no stream, one file is read as
-a stream to measure it, and only when even the worst case (ranges that
-scaled perfectly with the parts in flight) costs at most a small share of
-the time the transfer has run so far.
+a stream to measure it, and only when even the worst case (a stream as
+slow as one of the parts the measured ranged copies had in flight at once)
+costs at most a small share of the time the transfer has run so far. Files
+copied at the same time share the part pool: a ranged copy that started
+with eight others in flight had about a ninth of the pool, and its
+measured rate is counted as the rate of that many parts.
 
 Timings are of whole copies (the destination's write included): the choice
 is about what the whole copy costs, whatever the slow side is.
@@ -65,6 +68,8 @@ class Estimate:
     stream_rate: float | None = None
     #: bytes/s of a copy in ranged parts, its round trips taken out, or ``None``
     ranged_rate: float | None = None
+    #: how many parts the measured ranged copies had in flight on average
+    ranged_parallelism: float | None = None
     #: seconds since the transfer started
     elapsed: float = 0.0
     #: a stream was already started to measure one
@@ -126,7 +131,8 @@ def choose(
         if estimate.explored:
             return Choice(True, "no stream measured yet (one is under way)")
         parts = math.ceil(size / part_size)
-        worst = stream_seconds(size, rtt, ranged_rate / min(parts, max(1, in_flight)))
+        scaled = min(parts, max(1, in_flight), estimate.ranged_parallelism or math.inf)
+        worst = stream_seconds(size, rtt, ranged_rate / max(1.0, scaled))
         if worst - ranged <= explore_share * estimate.elapsed:
             return Choice(False, "measuring one stream", exploring=True)
         return Choice(True, "no stream measured yet")
@@ -157,7 +163,9 @@ class SourceEstimator:
         self._rtt: float | None = None
         self._stream: deque[float] = deque(maxlen=SAMPLES)
         self._ranged: deque[float] = deque(maxlen=SAMPLES)
+        self._parallelism: deque[float] = deque(maxlen=SAMPLES)
         self._explored = False
+        self._copying = 0
 
     def estimate(self) -> Estimate:
         """What has been measured so far."""
@@ -169,6 +177,7 @@ class SourceEstimator:
             self._rtt,
             _mean(self._stream),
             _mean(self._ranged),
+            _mean(self._parallelism),
             self._clock() - self._started,
             self._explored,
         )
@@ -181,6 +190,20 @@ class SourceEstimator:
                 self._explored = True
             return choice
 
+    def begin(self) -> int:
+        """A copy starts; returns how many are in flight, this one included.
+
+        Every :meth:`begin` is followed by one :meth:`end`.
+        """
+        with self._lock:
+            self._copying += 1
+            return self._copying
+
+    def end(self) -> None:
+        """A copy counted by :meth:`begin` is over (done or failed)."""
+        with self._lock:
+            self._copying -= 1
+
     def record_stream(self, nbytes: int, seconds: float) -> None:
         """A streamed copy of ``nbytes`` completed in ``seconds``."""
         if seconds <= 0:
@@ -192,10 +215,15 @@ class SourceEstimator:
                 net = max(seconds - (self._rtt or 0.0), _FLOOR * seconds)
                 self._stream.append(nbytes / net)
 
-    def record_ranges(self, nbytes: int, part_size: int, seconds: float) -> None:
-        """A copy of ``nbytes`` in ranged parts of ``part_size`` completed in ``seconds``."""
+    def record_ranges(self, nbytes: int, part_size: int, seconds: float, sharing: int = 1) -> None:
+        """A copy of ``nbytes`` in ranged parts of ``part_size`` completed in ``seconds``.
+
+        :param sharing: the copies in flight when it started (itself included).
+        """
         if seconds <= 0 or nbytes < RATE_SAMPLE_FROM:
             return
+        parts = math.ceil(nbytes / part_size)
         with self._lock:
+            self._parallelism.append(max(1.0, min(parts, self.in_flight / max(1, sharing))))
             trips = (waves(nbytes, part_size, self.in_flight) + 1) * (self._rtt or 0.0)
             self._ranged.append(nbytes / max(seconds - trips, _FLOOR * seconds))
