@@ -57,6 +57,7 @@ __all__ = [
     "fluke_mover",
     "pool_map",
     "up_down_rows",
+    "many_download_row",
     "old_fluke_dir_script",
     "old_fluke_python",
     "print_rows",
@@ -404,3 +405,36 @@ def run_old_fluke(
         lines = (result.stderr or result.stdout).strip().splitlines()
         return f"failed ({lines[-1][:80] if lines else result.returncode})"
     return float(result.stdout.strip().splitlines()[-1])
+
+
+#: Files and MiB of the many-files download row (more files than are copied at once).
+MANY_FILES = int(os.environ.get("FLUKE_BENCH_MANY_FILES", "32"))
+MANY_MIB = 16
+
+
+def many_download_row(tag: str, tmp: Path, fluke: Mover, before: Mover | None) -> Row:
+    """Download of ``MANY_FILES`` files of 16 MiB: Fluke against "fluke before".
+
+    More files than the engine copies at once: the later files are read as
+    one stream or in ranged parts by what the first ones measured (issue 15;
+    a single big file is always read in ranges first). Each tool uploads the
+    files to its own bucket first (untimed); then best of two, alternating.
+    """
+    local = tmp / "many"
+    for index in range(MANY_FILES):
+        write_big(local / f"m{index:03d}.bin", MANY_MIB)
+    fluke("up", "many/", local)()
+    fluke_down = fluke("down", "many/", tmp / "fluke-down-many")
+    before_down = None
+    if before is not None:
+        before("up", "many/", local)()
+        before_down = before("down", "many/", tmp / "before-down-many")
+    anchors: dict[str, float | str] = {}
+    best = float("inf")
+    for _ in range(2):
+        best = min(best, timed(fluke_down))
+        if before_down is not None:
+            seconds = before_down()
+            previous = anchors.get(BEFORE, float("inf"))
+            anchors[BEFORE] = min(previous, seconds, key=_seconds)
+    return compare(f"{tag} {MANY_FILES} x {MANY_MIB} MiB download", best, anchors)

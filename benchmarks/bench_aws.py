@@ -21,6 +21,7 @@ from _common import (
     Row,
     before_mover,
     fluke_mover,
+    many_download_row,
     moto_server,
     old_fluke_dir_script,
     old_fluke_python,
@@ -93,6 +94,7 @@ def main() -> list[Row]:
         }
         fluke = fluke_mover(partial(AmazonS3Dir, auth, "fluke"))
         rows = up_down_rows("aws", Path(tmp), fluke, ("boto3", sdk), once)
+        rows.append(many_download_row("aws", Path(tmp), fluke, once[BEFORE]))
         client.close()
     return rows
 

@@ -23,6 +23,7 @@ from _common import (
     before_mover,
     fluke_mover,
     gcs_server,
+    many_download_row,
     old_fluke_dir_script,
     old_fluke_python,
     pool_map,
@@ -114,6 +115,7 @@ def main() -> list[Row]:
         }
         fluke = fluke_mover(partial(GCPStorageDir, auth, "fluke"))
         rows = up_down_rows("gcp", Path(tmp), fluke, ("sdk", sdk), once)
+        rows.append(many_download_row("gcp", Path(tmp), fluke, once[BEFORE]))
         client.close()
     return rows + notes
 

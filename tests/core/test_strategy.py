@@ -194,8 +194,7 @@ def test_exploring_counts_the_parts_a_ranged_copy_really_had() -> None:
 def test_estimator_counts_copies_in_flight() -> None:
     estimator = SourceEstimator(16, clock=Clock())
     assert [estimator.begin() for _ in range(4)] == [1, 2, 3, 4]
-    for _ in range(4):
-        estimator.end()
+    assert [estimator.end() for _ in range(4)] == [4, 3, 2, 1]
     assert estimator.begin() == 1
     estimator.end()
     estimator.record_ranges(64 * MiB, PART, 1.0, sharing=16)  # one thread of 16 each

@@ -400,7 +400,7 @@ def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: Copy
             try:
                 copy_in_parts(task, src, dst, ctx, part_size, writer)
             finally:
-                estimator.end()
+                sharing = max(sharing, estimator.end())
             estimator.record_ranges(task.size, part_size, time.monotonic() - started, sharing)
             return
     if estimator is None:

@@ -199,10 +199,11 @@ class SourceEstimator:
             self._copying += 1
             return self._copying
 
-    def end(self) -> None:
-        """A copy counted by :meth:`begin` is over (done or failed)."""
+    def end(self) -> int:
+        """A copy counted by :meth:`begin` is over; returns how many were in flight with it."""
         with self._lock:
             self._copying -= 1
+            return self._copying + 1
 
     def record_stream(self, nbytes: int, seconds: float) -> None:
         """A streamed copy of ``nbytes`` completed in ``seconds``."""
@@ -218,7 +219,8 @@ class SourceEstimator:
     def record_ranges(self, nbytes: int, part_size: int, seconds: float, sharing: int = 1) -> None:
         """A copy of ``nbytes`` in ranged parts of ``part_size`` completed in ``seconds``.
 
-        :param sharing: the copies in flight when it started (itself included).
+        :param sharing: the copies in flight with it (itself included), the
+            most of when it started and when it ended.
         """
         if seconds <= 0 or nbytes < RATE_SAMPLE_FROM:
             return
