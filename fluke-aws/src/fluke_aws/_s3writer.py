@@ -109,6 +109,7 @@ class S3Writer(Writer):
         self._key = key
         self._extra = extra
         self._part_size = part_size
+        self._size_hint = size_hint
         self._overwrite = overwrite
         self._buffer = bytearray()
         self._upload_id: str | None = None
@@ -122,14 +123,30 @@ class S3Writer(Writer):
         """The id of the multipart upload, once one has started."""
         return self._upload_id
 
+    @property
+    def buffer_size(self) -> int:
+        """The parts in flight, the part being filled, and the copy of it being sent.
+
+        Bounded by the size hint: a file smaller than a part is buffered once
+        and copied once for its single PUT.
+        """
+        size = self._size_hint if self._size_hint is not None else math.inf
+        held = min(size, self._part_size * (PARTS_IN_FLIGHT + 1)) + min(size, self._part_size)
+        return int(held)
+
     def write(self, data: bytes) -> int:
+        """Buffer ``data``; upload each part as it fills (at most one part buffered)."""
         if self._done:
             raise ValueError(f"write to s3://{self._bucket}/{self._key} after commit/abort")
-        self._buffer += data
-        while len(self._buffer) >= self._part_size:
-            part = bytes(self._buffer[: self._part_size])
-            del self._buffer[: self._part_size]
-            self._submit(part)
+        with memoryview(data) as view:
+            while view:
+                room = self._part_size - len(self._buffer)
+                self._buffer += view[:room]
+                view = view[room:]
+                if len(self._buffer) >= self._part_size:
+                    part, self._buffer = bytes(self._buffer), bytearray()
+                    self._submit(part)
+                    del part
         return len(data)
 
     def _submit(self, part: bytes) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import uuid
 from collections.abc import Iterable, Mapping
@@ -85,6 +86,7 @@ class BlockBlobWriter(Writer):
     :param max_concurrency: blocks uploaded at once.
     :param secrets: values to mask in error messages.
     :param overwrite: ``False``: commit only if no blob exists by then.
+    :param size_hint: the total size, when known (bounds :attr:`buffer_size`).
     """
 
     def __init__(
@@ -97,11 +99,13 @@ class BlockBlobWriter(Writer):
         max_concurrency: int,
         secrets: Iterable[str | None] = (),
         overwrite: bool = True,
+        size_hint: int | None = None,
     ) -> None:
         self._blob = blob
         self._uri = uri
         self._metadata = dict(metadata) if metadata else None
         self._block_size = block_size
+        self._size_hint = size_hint
         self._max_concurrency = max(1, max_concurrency)
         self._secrets = tuple(secrets)
         self._overwrite = overwrite
@@ -117,21 +121,37 @@ class BlockBlobWriter(Writer):
 
     # -- Writer ------------------------------------------------------------
 
+    @property
+    def buffer_size(self) -> int:
+        """The blocks in flight, the block being filled, and the copy of it being staged.
+
+        Bounded by the size hint: content smaller than a block is buffered
+        once and copied once for its single Put Blob.
+        """
+        size = self._size_hint if self._size_hint is not None else math.inf
+        block = self._block_size
+        held = min(size, block * (self._max_concurrency + 1)) + min(size, block)
+        return int(held)
+
     def write(self, data: bytes) -> int:
-        """Buffer ``data``; stage every full block."""
+        """Buffer ``data``; stage each block as it fills (at most one block buffered)."""
         if self._finished:
             raise ValueError(f"write to {self._uri} after commit/abort")
         self._md5.update(data)
-        self._buffer += data
         self._written += len(data)
-        if len(self._buffer) >= self._block_size:
-            try:
-                self._stage_full_blocks()
-            except AzureError as error:
-                self._discard()
-                raise convert(
-                    error, f"Writing {self._uri}", self._secrets, path=self._uri
-                ) from None
+        try:
+            with memoryview(data) as view:
+                while view:
+                    room = self._block_size - len(self._buffer)
+                    self._buffer += view[:room]
+                    view = view[room:]
+                    if len(self._buffer) >= self._block_size:
+                        block, self._buffer = bytes(self._buffer), bytearray()
+                        self._stage(block)
+                        del block
+        except AzureError as error:
+            self._discard()
+            raise convert(error, f"Writing {self._uri}", self._secrets, path=self._uri) from None
         return len(data)
 
     def commit(self) -> Checksum | None:
@@ -200,17 +220,6 @@ class BlockBlobWriter(Writer):
         logger.debug("aborted write to %s", self._uri)
 
     # -- internals ---------------------------------------------------------
-
-    def _stage_full_blocks(self) -> None:
-        blocks = []
-        with memoryview(self._buffer) as view:
-            offset = 0
-            while len(self._buffer) - offset >= self._block_size:
-                blocks.append(bytes(view[offset : offset + self._block_size]))
-                offset += self._block_size
-        del self._buffer[:offset]
-        for block in blocks:
-            self._stage(block)
 
     def _stage(self, block: bytes) -> None:
         self._raise_failed()

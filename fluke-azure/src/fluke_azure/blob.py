@@ -451,6 +451,7 @@ class AzureBlobBackend(StorageBackend):
             max_concurrency=WRITER_CONCURRENCY,
             secrets=self.auth.secrets(),
             overwrite=overwrite,
+            size_hint=size_hint,
         )
 
     def open_part_writer(

@@ -125,6 +125,20 @@ class Writer(abc.ABC):
     ``If-None-Match: *`` or ``ifGenerationMatch=0`` on object stores).
     """
 
+    @property
+    def buffer_size(self) -> int:
+        """Most bytes this writer keeps in memory at once, beyond the ``data`` of a call.
+
+        What it holds between calls and while sending: a chunk it fills
+        before uploading, the copy it sends, blocks or parts it uploads in
+        the background. The transfer engine reserves this much of its memory
+        budget for the writer's whole life, so declare the true peak (bounded
+        by the ``size_hint`` the writer was opened with, when that is smaller).
+        The default, ``0``, fits a writer that passes what it is given
+        straight through (a file, a pipelined channel).
+        """
+        return 0
+
     @abc.abstractmethod
     def write(self, data: bytes) -> int:
         """Append ``data``; return the number of bytes accepted."""
@@ -164,6 +178,17 @@ class PartWriter(abc.ABC):
     :meth:`abort` leaves nothing behind; ``overwrite=False`` makes the commit
     conditional in the same way. ``write_part`` must be thread-safe.
     """
+
+    @property
+    def buffer_per_part(self) -> int:
+        """Bytes this writer holds in memory for each part in flight, beyond the part.
+
+        A copy of the part it sends (re-encoded, encrypted, joined), for
+        instance. The transfer engine reserves each part's size plus this
+        from its memory budget while the part is read and written. The
+        default, ``0``, fits a writer that sends the part's bytes as given.
+        """
+        return 0
 
     @abc.abstractmethod
     def write_part(self, number: int, offset: int, data: bytes) -> None:

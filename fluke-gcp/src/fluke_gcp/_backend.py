@@ -393,7 +393,7 @@ class GCSBackend(StorageBackend):
             raise InvalidPathError(path, "is not a file path")
         if part_size is not None:
             self.validate_part_size(part_size)
-        return GCSWriter(self, path, metadata, part_size, overwrite=overwrite)
+        return GCSWriter(self, path, metadata, part_size, overwrite=overwrite, size_hint=size_hint)
 
     def open_part_writer(
         self,

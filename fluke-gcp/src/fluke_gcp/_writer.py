@@ -59,6 +59,10 @@ class GCSWriter(Writer):
     :param metadata: user metadata stored with the object.
     :param part_size: chunk size, a multiple of 256 KiB (validated by the core).
     :param overwrite: ``False``: create only (``ifGenerationMatch=0``).
+    :param size_hint: the total size, when known (bounds :attr:`buffer_size`).
+
+    The writer buffers at most one chunk, and sends a copy of it: that is
+    the :attr:`buffer_size` it declares to the transfer engine's memory budget.
     """
 
     def __init__(
@@ -69,8 +73,10 @@ class GCSWriter(Writer):
         part_size: int | None,
         *,
         overwrite: bool = True,
+        size_hint: int | None = None,
     ) -> None:
         self._backend = backend
+        self._size_hint = size_hint
         self._if_generation_match = None if overwrite else 0
         self._path = path
         self._metadata = dict(metadata) if metadata else None
@@ -84,16 +90,31 @@ class GCSWriter(Writer):
 
     # -- Writer ------------------------------------------------------------
 
+    @property
+    def buffer_size(self) -> int:
+        """One chunk buffered plus the copy of it being sent (less for a smaller file)."""
+        held = self._part_size
+        if self._size_hint is not None:
+            held = min(held, self._size_hint)
+        return 2 * held
+
     def write(self, data: bytes) -> int:
-        """Buffer ``data``; send every full chunk beyond the last one."""
+        """Buffer ``data``; send a full chunk whenever more data follows it.
+
+        The buffer never holds more than one chunk: the last chunk stays
+        buffered until :meth:`commit`, which sends it as the final one.
+        """
         if self._closed:
             raise ValueError(f"writer for {self._backend.uri(self._path)} is closed")
         self._crc.update(data)
-        self._buffer += data
         try:
-            with gcs_errors(self._backend.uri(self._path)):
-                while len(self._buffer) > self._part_size:
-                    self._send_chunk()
+            with gcs_errors(self._backend.uri(self._path)), memoryview(data) as view:
+                while view:
+                    if len(self._buffer) >= self._part_size:
+                        self._send_chunk()
+                    room = self._part_size - len(self._buffer)
+                    self._buffer += view[:room]
+                    view = view[room:]
         except api_exceptions.PreconditionFailed:
             self.abort()  # GCS may refuse the session at its creation already
             raise OverwriteError(self._backend.uri(self._path)) from None
@@ -192,7 +213,8 @@ class GCSWriter(Writer):
     def _send_chunk(self) -> None:
         if self._url is None:
             self._url = self._start()
-        chunk = bytes(self._buffer[: self._part_size])
+        with memoryview(self._buffer) as view:
+            chunk = bytes(view[: self._part_size])  # one copy (a slice would make two)
         end = self._offset + len(chunk) - 1
         response = self._put(chunk, f"bytes {self._offset}-{end}/*")
         if response.status_code != 308:

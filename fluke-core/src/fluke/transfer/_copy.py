@@ -125,7 +125,12 @@ def copy_streamed(
 def _stream_once(
     task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: CopyContext
 ) -> None:
-    """One streamed copy: everything is checked before the commit makes it visible."""
+    """One streamed copy: everything is checked before the commit makes it visible.
+
+    The copy reserves its whole share of the memory budget at once, for the
+    writer's life: one chunk in hand (no more than the file) plus what the
+    writer declares it buffers (:attr:`~fluke.backend.Writer.buffer_size`).
+    """
     chunk = ctx.chunk_size or DEFAULT_PART
     native = dst.capabilities.native_checksum
     digest = StreamDigest.for_algorithm(native)
@@ -141,34 +146,40 @@ def _stream_once(
         overwrite=task.overwrite,
         mtime=task.source_mtime,
     )
+    share = min(chunk, max(task.size, 1)) + max(0, getattr(writer, "buffer_size", 0))
     try:
-        chunks = src.iter_chunks(task.source, chunk, task.size, version=task.source_version)
-        while True:
-            with ctx.budget.hold(chunk):
-                data = next(chunks, None)
-                if data is None:
-                    break
-                writer.write(data)
-            if digest is not None:
-                digest.update(data)
-            written += len(data)
-            ctx.add_progress(len(data))
-        if written != task.size:
-            raise SourceChangedError(
-                task.source_uri, f"has {written} bytes, not the {task.size} listed"
-            )
-        if (
-            digest is not None
-            and source_sum is not None
-            and source_sum.algorithm == digest.algorithm
-            and source_sum.value != digest.hexdigest()
-        ):
-            raise SourceChangedError(task.source_uri, f"does not match its listed {native}")
+        ctx.budget.acquire(share)
     except BaseException:
         writer.abort()
-        ctx.add_progress(-written)  # a retry starts again from 0: rewind, as s3transfer does
         raise
-    stored = writer.commit()
+    try:
+        try:
+            chunks = src.iter_chunks(task.source, chunk, task.size, version=task.source_version)
+            for data in chunks:
+                writer.write(data)
+                if digest is not None:
+                    digest.update(data)
+                written += len(data)
+                ctx.add_progress(len(data))
+                del data  # not alive while the next chunk is read
+            if written != task.size:
+                raise SourceChangedError(
+                    task.source_uri, f"has {written} bytes, not the {task.size} listed"
+                )
+            if (
+                digest is not None
+                and source_sum is not None
+                and source_sum.algorithm == digest.algorithm
+                and source_sum.value != digest.hexdigest()
+            ):
+                raise SourceChangedError(task.source_uri, f"does not match its listed {native}")
+        except BaseException:
+            writer.abort()
+            ctx.add_progress(-written)  # a retry starts again from 0: rewind, as s3transfer does
+            raise
+        stored = writer.commit()
+    finally:
+        ctx.budget.release(share)
     if digest is not None:
         _check_destination(task, dst, digest, stored)
 
@@ -202,12 +213,19 @@ def copy_in_parts(
     part_size: int,
     writer: Any,
 ) -> None:
-    """Ranged reads -> concurrent part writes; abort everything on failure."""
+    """Ranged reads -> concurrent part writes; abort everything on failure.
+
+    Each part reserves its size plus the writer's
+    :attr:`~fluke.backend.PartWriter.buffer_per_part` from the memory budget
+    while it is read and written, so the parts in flight (of every file)
+    never buffer more than the budget, whatever the number of workers.
+    """
     parts = split(task, part_size)
+    extra = max(0, getattr(writer, "buffer_per_part", 0))
 
     def move(part: PartTask) -> None:
         length = part.end - part.start
-        with ctx.budget.hold(length):
+        with ctx.budget.hold(length + extra):
             what = f"{task.source_uri} part {part.number}/{len(parts)}"
 
             def once() -> None:
