@@ -243,13 +243,15 @@ def bench(session: nox.Session) -> None:
     virtualenv (``FLUKE_BENCH_OLD_FLUKE=off`` skips it), awscli in another
     (``FLUKE_BENCH_AWSCLI=off`` skips it). ``nox -s bench -- aws engine`` runs
     a subset; ``nox -s bench -- --rtt 20ms`` (or ``--rtt 0,20ms,80ms``) puts
-    every server behind a latency proxy and prints one table per RTT.
+    every server behind a latency proxy and prints one table per RTT;
+    ``--profile`` says where each row's time goes (and installs py-spy).
     """
     session.install(
         *_editable(*PACKAGES, "examples/fluke-memory"),
         "psutil",
         *SERVER_DEPS["aws"],
         *SERVER_DEPS["gcp"],
+        *(["py-spy==0.4.3"] if "--profile" in session.posargs else []),
     )
     _apt_install(session, "sshd", "openssh-server")
     _apt_install(session, "rclone", "rclone")

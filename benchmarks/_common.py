@@ -34,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
+import _profile  # noqa: E402
 import servers  # noqa: E402
 from latency_proxy import LatencyProxy  # noqa: E402
 
@@ -168,7 +169,11 @@ Mover = Callable[[str, str, Path], Callable[[], Any]]
 
 
 def timed(function: Callable[[], object]) -> float:
-    """Wall seconds of one call."""
+    """Wall seconds of one call (with ``--profile``, what it spent is recorded too)."""
+    if _profile.enabled():
+        seconds, usage = _profile.measure(function)
+        _profile.record(seconds, usage, function)
+        return seconds
     started = time.perf_counter()
     function()
     return time.perf_counter() - started
@@ -197,7 +202,10 @@ def compare(label: str, fluke_seconds: float, anchors: dict[str, float | str]) -
             continue
         times.append(f"{name} {seconds:.2f}s")
         ratios.append(f"{seconds / fluke_seconds:.2f}x {name}")
-    return f"{label}: {', '.join(times)}", ", ".join(ratios)
+    row = f"{label}: {', '.join(times)}", ", ".join(ratios)
+    if _profile.enabled():
+        _profile.compare_note(row[0], fluke_seconds, anchors)
+    return row
 
 
 def fluke_mover(remote: Callable[..., Any]) -> Mover:
@@ -322,9 +330,12 @@ PACKAGES = ["fluke-core", "fluke-aws", "fluke-azure", "fluke-gcp", "fluke-ssh"]
 
 
 def print_rows(rows: Iterable[Row]) -> None:
-    """The table: label, then value, one row a line."""
+    """The table: label, then value, one row a line (and, profiled, where the time went)."""
     for label, value in rows:
         print(f"{label:78} {value}", flush=True)
+        note = _profile.note(label)
+        if note:
+            print(f"    {note}", flush=True)
 
 
 def write_small(folder: Path, count: int = SMALL_FILES, size: int = SMALL_SIZE) -> list[str]:
@@ -394,17 +405,43 @@ def run_old_fluke(
 
     The scripts time themselves from just before they open their Dirs, so
     the interpreter's start (about 1 s, importing every SDK) is not counted.
+    With ``--profile`` they also print the CPU seconds of that timed part.
     """
-    result = subprocess.run(
-        [python, "-c", script, *args],
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-    )
+    profile = _profile.enabled()
+    if profile:  # every script starts its clock and prints it with these lines
+        script = script.replace(
+            "started = time.perf_counter()",
+            "started, _cpu = time.perf_counter(), time.process_time()",
+        ).replace(
+            "print(time.perf_counter() - started)",
+            "print(time.perf_counter() - started, time.process_time() - _cpu)",
+        )
+    outcome: list[subprocess.CompletedProcess[str]] = []
+
+    def run() -> None:
+        outcome.append(
+            subprocess.run(
+                [python, "-c", script, *args],
+                env={**os.environ, **(env or {})},
+                capture_output=True,
+                text=True,
+            )
+        )
+
+    usage = _profile.measure(run)[1] if profile else None
+    if usage is None:
+        run()
+    result = outcome[0]
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines()
         return f"failed ({lines[-1][:80] if lines else result.returncode})"
-    return float(result.stdout.strip().splitlines()[-1])
+    seconds, *cpu = (float(part) for part in result.stdout.strip().splitlines()[-1].split())
+    if usage is not None:
+        own = usage.client - usage.child  # this process, waiting
+        child = cpu[0] if cpu else usage.child  # the timed part's, else the whole child's
+        usage = dataclasses.replace(usage, wall=seconds, client=own + child, child=child)
+        _profile.record(seconds, usage)
+    return seconds
 
 
 #: Files and MiB of the many-files download row (more files than are copied at once).

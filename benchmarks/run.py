@@ -6,6 +6,9 @@ puts every server behind a latency proxy with that round-trip time, Fluke
 and anchors alike (default: 0 ms, loopback). ``--bandwidth 100MB`` also caps
 each connection's bandwidth (bytes per second, per direction). The rows
 print as they are measured; a Markdown table per RTT follows at the end.
+``--profile`` adds where each row's time goes (``_profile.py``): wall = client
+CPU + server CPU + wait, for Fluke and every anchor, and Fluke's hottest
+functions where it is behind.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import _profile  # noqa: E402
 from _common import Row, print_rows, set_network  # noqa: E402
 from latency_proxy import parse_rtt  # noqa: E402
 
@@ -91,6 +95,10 @@ def _markdown(title: str, rows: list[Row]) -> str:
     for label, value in rows:
         case, _, times = label.partition(": ")
         lines.append(f"| {case} | {times} | {value} |")
+    notes = [(label.partition(": ")[0], _profile.note(label)) for label, _ in rows]
+    if any(note for _, note in notes):
+        lines += ["", f"#### Where the time goes, {title}", "", "| case | seconds |", "|---|---|"]
+        lines += [f"| {case} | {note} |" for case, note in notes if note]
     return "\n".join(lines)
 
 
@@ -100,7 +108,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--rtt", action="append", default=[], help="e.g. 20ms (repeatable)")
     parser.add_argument("--bandwidth", default=None, help="per-connection cap, e.g. 100MB")
     parser.add_argument("--markdown", default=None, help="also write the tables to this file")
+    parser.add_argument(
+        "--profile", action="store_true", help="CPU breakdown per call, hot functions if behind"
+    )
     args = parser.parse_args(argv)
+    if args.profile:
+        _profile.enable()
     rtts = [parse_rtt(part) for value in args.rtt or ["0"] for part in value.split(",")]
     bandwidth = _bandwidth(args.bandwidth) if args.bandwidth else None
     selected = args.suites or list(SUITES)
