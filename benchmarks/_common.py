@@ -8,8 +8,10 @@ the anchor (``anchor seconds / Fluke seconds``; higher is better).
 Every server is reached through a :class:`~latency_proxy.LatencyProxy`
 (``tests/latency_proxy.py``) that adds the round-trip time of the table
 being measured (:func:`set_network`, from ``run.py --rtt``): Fluke and every
-anchor go through the same proxy, so they see the same network. At 0 ms
-with no bandwidth cap the servers are reached directly (loopback).
+anchor go through the same proxy, so they see the same network. The proxy
+runs in a process of its own, so that its threads do not take turns with
+in-process Fluke and SDK anchors for the interpreter lock. At 0 ms with no
+bandwidth cap the servers are reached directly (loopback).
 
 The original Fluke 0.5.0 (``fluke-api==0.5.0``) runs in its own virtualenv,
 built once under ``~/.cache/fluke-bench-0.5.0``. ``FLUKE_BENCH_OLD_FLUKE``
@@ -36,7 +38,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import _profile  # noqa: E402
 import servers  # noqa: E402
-from latency_proxy import LatencyProxy  # noqa: E402
+from latency_proxy import proxy_process  # noqa: E402
 
 __all__ = [
     "BIG_MIB",
@@ -90,24 +92,28 @@ def network() -> tuple[float, float | None]:
     return _NETWORK[0]
 
 
-def _proxy() -> LatencyProxy | None:
+def _needs_proxy() -> bool:
     rtt, bandwidth = network()
-    if rtt <= 0 and bandwidth is None:
-        return None
-    return LatencyProxy(rtt=rtt, bandwidth=bandwidth)
+    return rtt > 0 or bandwidth is not None
+
+
+@contextmanager
+def _proxy_to(host: str, port: int, listen: int = 0) -> Iterator[int]:
+    """A latency proxy to ``host:port`` in its own process (see ``proxy_process``); its port."""
+    rtt, bandwidth = network()
+    with proxy_process((host, port), rtt=rtt, bandwidth=bandwidth, port=listen) as proxy_port:
+        yield proxy_port
 
 
 @contextmanager
 def _proxied(url: str) -> Iterator[str]:
     """``url`` (``http://127.0.0.1:PORT...``), through a proxy when the network needs one."""
-    proxy = _proxy()
-    if proxy is None:
+    if not _needs_proxy():
         yield url
         return
     host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
-    proxy.set_target(host, int(port))
-    with proxy:
-        yield proxy.url_for(url)
+    with _proxy_to(host, int(port)) as proxy_port:
+        yield url.replace(f"{host}:{port}", f"127.0.0.1:{proxy_port}", 1)
 
 
 @contextmanager
@@ -135,32 +141,30 @@ def gcs_server() -> Iterator[str]:
     The server is told the proxy's address as its public host, so that the
     URLs it hands out (resumable upload sessions) go through the proxy too.
     """
-    proxy = _proxy()
-    if proxy is None:
+    if not _needs_proxy():
         with servers.fake_gcs() as url:
             yield url
         return
-    with proxy, servers.fake_gcs(public_port=proxy.port) as url:
+    [public] = servers.free_ports(1)
+    with servers.fake_gcs(public_port=public) as url:
         host, port = url.split("//", 1)[1].rsplit(":", 1)
-        proxy.set_target(host, int(port))
-        yield proxy.url_for(url)
+        with _proxy_to(host, int(port), listen=public) as proxy_port:
+            yield url.replace(f"{host}:{port}", f"127.0.0.1:{proxy_port}", 1)
 
 
 @contextmanager
 def ssh_server() -> Iterator[servers.SSHServer]:
     """sshd, reached through the current network (its port and known_hosts point there)."""
     with servers.sshd() as server:
-        proxy = _proxy()
-        if proxy is None:
+        if not _needs_proxy():
             yield server
             return
-        proxy.set_target(server.host, server.port)
-        known = server.known_hosts.with_name("known_hosts_proxy")
-        known.write_text(
-            server.known_hosts.read_text().replace(f":{server.port} ", f":{proxy.port} ")
-        )
-        with proxy:
-            yield dataclasses.replace(server, port=proxy.port, known_hosts=known)
+        with _proxy_to(server.host, server.port) as proxy_port:
+            known = server.known_hosts.with_name("known_hosts_proxy")
+            known.write_text(
+                server.known_hosts.read_text().replace(f":{server.port} ", f":{proxy_port} ")
+            )
+            yield dataclasses.replace(server, port=proxy_port, known_hosts=known)
 
 
 Row = tuple[str, str]

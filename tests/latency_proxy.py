@@ -25,14 +25,19 @@ Nothing here imports anything beyond the standard library.
 
 from __future__ import annotations
 
+import argparse
 import collections
+import contextlib
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
+from collections.abc import Iterator
 from types import TracebackType
 
-__all__ = ["WINDOW", "LatencyProxy", "parse_rtt"]
+__all__ = ["WINDOW", "LatencyProxy", "parse_rtt", "proxy_process"]
 
 logger = logging.getLogger("fluke.bench.proxy")
 
@@ -163,6 +168,7 @@ class LatencyProxy:
         must know the proxy's port when they start.
     :param rtt: added round-trip time in seconds (``0``: none).
     :param bandwidth: bytes per second per connection and direction (``None``: no cap).
+    :param port: the port to listen on (``0``: a free one).
 
     Use as a context manager, or :meth:`start` and :meth:`close`.
     """
@@ -173,6 +179,7 @@ class LatencyProxy:
         *,
         rtt: float = 0.0,
         bandwidth: float | None = None,
+        port: int = 0,
     ) -> None:
         if rtt < 0:
             raise ValueError(f"rtt must be >= 0, not {rtt!r}")
@@ -183,7 +190,7 @@ class LatencyProxy:
         self.bandwidth = bandwidth
         self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._listener.bind(("127.0.0.1", 0))
+        self._listener.bind(("127.0.0.1", port))
         self._listener.listen(128)
         self._closed = threading.Event()
         self._sockets: list[socket.socket] = []
@@ -317,3 +324,55 @@ class LatencyProxy:
                     self._sockets.remove(sock)
         client.close()
         upstream.close()
+
+
+@contextlib.contextmanager
+def proxy_process(
+    target: tuple[str, int], *, rtt: float, bandwidth: float | None = None, port: int = 0
+) -> Iterator[int]:
+    """A :class:`LatencyProxy` to ``target`` in a process of its own; yields its port.
+
+    The benchmarks run Fluke and the SDK anchors in their own process: a proxy
+    relaying in that process would take turns with them for the interpreter
+    lock (four threads per connection), and slow them down where an anchor
+    running as its own process (rclone, sftp) would not be.
+    """
+    command = [sys.executable, __file__, f"{target[0]}:{target[1]}", "--rtt", repr(rtt)]
+    if bandwidth is not None:
+        command += ["--bandwidth", repr(bandwidth)]
+    command += ["--port", str(port)]
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        if not line.strip().isdigit():
+            raise RuntimeError(f"the latency proxy did not start (it said {line!r})")
+        yield int(line)
+    finally:
+        if child.stdin is not None:
+            child.stdin.close()  # the proxy's signal to stop
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python latency_proxy.py HOST:PORT --rtt S``: relay until standard input closes."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("target", help="HOST:PORT to relay to")
+    parser.add_argument("--rtt", type=float, required=True, help="seconds")
+    parser.add_argument("--bandwidth", type=float, default=None, help="bytes/s per connection")
+    parser.add_argument("--port", type=int, default=0, help="port to listen on (0: free)")
+    args = parser.parse_args(argv)
+    host, _, port = args.target.rpartition(":")
+    with LatencyProxy(
+        (host, int(port)), rtt=args.rtt, bandwidth=args.bandwidth, port=args.port
+    ) as proxy:
+        print(proxy.port, flush=True)
+        sys.stdin.read()  # until the parent closes it (or exits)
+
+
+if __name__ == "__main__":
+    main()
