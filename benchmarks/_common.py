@@ -339,7 +339,9 @@ def print_rows(rows: Iterable[Row]) -> None:
         print(f"{label:78} {value}", flush=True)
         note = _profile.note(label)
         if note:
-            print(f"    {note}", flush=True)
+            print(f"    {note[0]}", flush=True)
+            if note[1]:
+                print(f"    fluke's hot functions: {note[1]}", flush=True)
 
 
 def write_small(folder: Path, count: int = SMALL_FILES, size: int = SMALL_SIZE) -> list[str]:

@@ -6,18 +6,16 @@ records a :class:`Usage`: wall seconds, then CPU seconds split by who spent
 them:
 
 - ``client``: this process (``RUSAGE_SELF``: Fluke or the SDK in process)
-  less the latency proxy's threads, plus the child processes that ended
-  during the call (``RUSAGE_CHILDREN``: rclone, sftp, awscli, ``fluke ...``),
-  or, for the self-timing 0.5.0 / "fluke before" scripts, the CPU the
-  script reports for its timed part (interpreter start left out, like its
-  wall time);
+  plus the child processes that ended during the call (``RUSAGE_CHILDREN``:
+  rclone, sftp, awscli, ``fluke ...``), or, for the self-timing 0.5.0 /
+  "fluke before" scripts, the CPU the script reports for its timed part
+  (interpreter start left out, like its wall time);
 - ``server``: the long-lived servers (this process's live children, found
-  recursively with psutil; a server's reaped children count through its
-  ``children_user``/``children_system``, so sshd's sessions are in);
-- ``proxy``: the in-process latency proxy's threads (named ``proxy-*``),
-  polled every 20 ms from ``/proc/self/task/<tid>/schedstat`` while the call
-  runs, so a connection's threads that end with it are counted up to their
-  last poll.
+  recursively with psutil; the children a server reaped during the call
+  count through its ``children_user``/``children_system``, so sshd's
+  sessions are in; one that ends unreaped is lost, never negative);
+- ``proxy``: the latency proxies (``tests/latency_proxy.py``, processes of
+  their own), counted like the servers.
 
 ``wait`` is the wall time no CPU above accounts for (latency, the disk,
 sleeping); a negative one means the CPUs overlapped (2 cores: client and
@@ -27,7 +25,7 @@ server at once) and is printed as ``overlap``.
 row's best anchor, it runs Fluke's call once more under a sampler
 (``py-spy record --nonblocking`` on this process when it is installed,
 else a ``sys._current_frames`` sampler) and adds its hottest functions by
-own samples, all threads but the proxy's, idle frames left out.
+own samples, all threads, idle frames left out.
 """
 
 from __future__ import annotations
@@ -73,8 +71,8 @@ IDLE = {"wait", "_wait_for_tstate_lock", "select", "accept", "_worker"}
 _STATE = {"on": False}
 #: A timed call's wall seconds -> (its usage, the call)
 _CALLS: dict[float, tuple[Usage, Callable[[], object] | None]] = {}
-#: Row label -> what the profile says about it
-_NOTES: dict[str, str] = {}
+#: Row label -> (where its time went, Fluke's hot functions or "")
+_NOTES: dict[str, tuple[str, str]] = {}
 
 
 def enable() -> None:
@@ -109,78 +107,50 @@ class Usage:
         )
 
 
-def _server_cpu() -> float:
-    """CPU seconds of this process's live descendants (and of the children they reaped)."""
+#: pid -> (its kind: "proxy" or "server", own CPU, CPU of the children it reaped, parent pid)
+_Snapshot = dict[int, tuple[str, float, float, int]]
+_KINDS: dict[int, str] = {}
+
+
+def _snapshot() -> _Snapshot:
+    """CPU seconds of this process's live descendants, each with its kind and parent."""
     import psutil
 
-    total = 0.0
+    found: _Snapshot = {}
     for process in psutil.Process().children(recursive=True):
         try:
+            if process.pid not in _KINDS:
+                proxy = any("latency_proxy" in part for part in process.cmdline())
+                _KINDS[process.pid] = "proxy" if proxy else "server"
             times = process.cpu_times()
+            reaped = times.children_user + times.children_system
+            found[process.pid] = (
+                _KINDS[process.pid],
+                times.user + times.system,
+                reaped,
+                process.ppid(),
+            )
         except psutil.Error:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
+    return found
 
 
-def _thread_cpu(native_id: int) -> float | None:
-    """CPU seconds of one thread of this process, or None once it is gone."""
-    task = f"/proc/self/task/{native_id}"
-    try:
-        with open(f"{task}/schedstat") as stat:
-            return int(stat.read().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        with open(f"{task}/stat") as stat:
-            fields = stat.read().rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
-        return None
+def _spent(start: _Snapshot, end: _Snapshot) -> dict[str, float]:
+    """CPU seconds per kind between two snapshots.
 
-
-class _ProxyMeter:
-    """Polls the CPU of the proxy's threads (``proxy-*``) while a call runs."""
-
-    def __init__(self, interval: float = 0.02) -> None:
-        self._interval = interval
-        self._first: dict[int, float] = {}
-        self._last: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-profile")
-        self.own = 0.0  #: the poller's own CPU seconds
-
-    def _poll(self, first: bool) -> None:
-        for thread in threading.enumerate():
-            if not thread.name.startswith("proxy-") or thread.native_id is None:
-                continue
-            seconds = _thread_cpu(thread.native_id)
-            if seconds is None:
-                continue
-            if first:
-                self._first[thread.native_id] = seconds
-            self._last[thread.native_id] = seconds
-
-    def _run(self) -> None:
-        started = time.thread_time()
-        while not self._stop.wait(self._interval):
-            self._poll(first=False)
-        self._poll(first=False)
-        self.own = time.thread_time() - started
-
-    def __enter__(self) -> _ProxyMeter:
-        self._poll(first=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def seconds(self) -> float:
-        """CPU seconds the proxy's threads spent since the meter started."""
-        return sum(last - self._first.get(tid, 0.0) for tid, last in self._last.items())
+    A process gone by the end was reaped by its parent (its whole CPU moved
+    to the parent's reaped children): the part it had spent by the start is
+    taken off the parent's growth, clamped at 0 when it was not reaped.
+    """
+    owed: dict[int, float] = collections.defaultdict(float)
+    for pid, (_, own, reaped, parent) in start.items():
+        if pid not in end:
+            owed[parent] += own + reaped
+    spent: dict[str, float] = collections.defaultdict(float)
+    for pid, (kind, own, reaped, _) in end.items():
+        _, own0, reaped0, _ = start.get(pid, (kind, 0.0, 0.0, 0))
+        spent[kind] += own - own0 + max(0.0, reaped - reaped0 - owed.get(pid, 0.0))
+    return dict(spent)
 
 
 def _rusage(who: int) -> float:
@@ -190,17 +160,16 @@ def _rusage(who: int) -> float:
 
 def measure(function: Callable[[], object]) -> tuple[float, Usage]:
     """Call ``function``; its wall seconds and :class:`Usage`."""
-    server = _server_cpu()
-    with _ProxyMeter() as proxy:
-        own, children = _rusage(resource.RUSAGE_SELF), _rusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
-        function()
-        wall = time.perf_counter() - started
-        own = _rusage(resource.RUSAGE_SELF) - own
-        children = _rusage(resource.RUSAGE_CHILDREN) - children
-    server = _server_cpu() - server
-    client = max(0.0, own - proxy.seconds - proxy.own) + children
-    return wall, Usage(wall, client, server, proxy.seconds, children)
+    before = _snapshot()
+    own, children = _rusage(resource.RUSAGE_SELF), _rusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    function()
+    wall = time.perf_counter() - started
+    own = _rusage(resource.RUSAGE_SELF) - own
+    children = _rusage(resource.RUSAGE_CHILDREN) - children
+    spent = _spent(before, _snapshot())
+    usage = Usage(wall, own + children, spent.get("server", 0.0), spent.get("proxy", 0.0), children)
+    return wall, usage
 
 
 def record(seconds: float, usage: Usage, function: Callable[[], object] | None = None) -> None:
@@ -213,8 +182,8 @@ def recorded(seconds: float | str) -> tuple[Usage, Callable[[], object] | None] 
     return _CALLS.get(seconds) if isinstance(seconds, float) else None
 
 
-def note(label: str) -> str | None:
-    """What the profile says about the row labelled ``label``."""
+def note(label: str) -> tuple[str, str] | None:
+    """Where the time of the row labelled ``label`` went, and Fluke's hot functions (or "")."""
     return _NOTES.get(label)
 
 
@@ -227,16 +196,16 @@ def compare_note(label: str, fluke_seconds: float, anchors: dict[str, float | st
             parts.append(found[0].render(name))
     if not parts:
         return
-    text = "; ".join(parts)
+    hot = ""
     best = min((s for s in anchors.values() if isinstance(s, float)), default=None)
     fluke = recorded(fluke_seconds)
     if best is not None and best < fluke_seconds and fluke is not None:
         usage, function = fluke
         if function is None or usage.child > usage.client / 2:
-            text += " | fluke runs in a child process: not sampled"
+            hot = "fluke runs in a child process: not sampled"
         else:
-            text += " | fluke's hot functions: " + hot_frames(function)
-    _NOTES[label] = text
+            hot = hot_frames(function)
+    _NOTES[label] = ("; ".join(parts), hot)
 
 
 def hot_frames(function: Callable[[], object]) -> str:

@@ -97,8 +97,10 @@ def _markdown(title: str, rows: list[Row]) -> str:
         lines.append(f"| {case} | {times} | {value} |")
     notes = [(label.partition(": ")[0], _profile.note(label)) for label, _ in rows]
     if any(note for _, note in notes):
-        lines += ["", f"#### Where the time goes, {title}", "", "| case | seconds |", "|---|---|"]
-        lines += [f"| {case} | {note} |" for case, note in notes if note]
+        lines += ["", f"#### Where the time goes, {title}", ""]
+        lines += ["| case | wall = client CPU + server CPU + wait | Fluke's hot functions |"]
+        lines += ["|---|---|---|"]
+        lines += [f"| {case} | {note[0]} | {note[1]} |" for case, note in notes if note]
     return "\n".join(lines)
 
 
