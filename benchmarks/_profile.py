@@ -11,9 +11,9 @@ them:
   "fluke before" scripts, the CPU the script reports for its timed part
   (interpreter start left out, like its wall time);
 - ``server``: the long-lived servers (this process's live children, found
-  recursively with psutil; the children a server reaped during the call
-  count through its ``children_user``/``children_system``, so sshd's
-  sessions are in; one that ends unreaped is lost, never negative);
+  recursively with psutil every 50 ms while the call runs: an sshd session
+  that ends during the call counts up to its last look, the rest through
+  its parent's ``children_user``/``children_system`` if it was reaped);
 - ``proxy``: the latency proxies (``tests/latency_proxy.py``, processes of
   their own), counted like the servers.
 
@@ -43,7 +43,7 @@ import tempfile
 import threading
 import time
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,45 +112,90 @@ _Snapshot = dict[int, tuple[str, float, float, int]]
 _KINDS: dict[int, str] = {}
 
 
-def _snapshot() -> _Snapshot:
-    """CPU seconds of this process's live descendants, each with its kind and parent."""
+def _snapshot(servers: Collection[int] | None = None) -> _Snapshot:
+    """CPU seconds of the servers (this process's children in ``servers``, and theirs).
+
+    ``servers``: the children that were running when the call started (by
+    default, all): a child started during the call (rclone, sftp) is the
+    client's, counted by ``RUSAGE_CHILDREN``.
+    """
     import psutil
 
     found: _Snapshot = {}
-    for process in psutil.Process().children(recursive=True):
+    for root in psutil.Process().children():
+        if servers is not None and root.pid not in servers:
+            continue
         try:
-            if process.pid not in _KINDS:
-                proxy = any("latency_proxy" in part for part in process.cmdline())
-                _KINDS[process.pid] = "proxy" if proxy else "server"
-            times = process.cpu_times()
-            reaped = times.children_user + times.children_system
-            found[process.pid] = (
-                _KINDS[process.pid],
-                times.user + times.system,
-                reaped,
-                process.ppid(),
-            )
+            if root.pid not in _KINDS:
+                proxy = any("latency_proxy" in part for part in root.cmdline())
+                _KINDS[root.pid] = "proxy" if proxy else "server"
+            tree = [root, *root.children(recursive=True)]
         except psutil.Error:
             continue
+        for process in tree:
+            try:
+                times = process.cpu_times()
+                reaped = times.children_user + times.children_system
+                own = times.user + times.system
+                found[process.pid] = (_KINDS[root.pid], own, reaped, process.ppid())
+            except psutil.Error:
+                continue
     return found
 
 
-def _spent(start: _Snapshot, end: _Snapshot) -> dict[str, float]:
-    """CPU seconds per kind between two snapshots.
+class _ServerMeter:
+    """Snapshots the servers every ``interval`` seconds while a call runs.
 
-    A process gone by the end was reaped by its parent (its whole CPU moved
-    to the parent's reaped children): the part it had spent by the start is
-    taken off the parent's growth, clamped at 0 when it was not reaped.
+    A server's process that ends during the call (an sshd session) is
+    counted up to its last snapshot, then through its parent's reaped
+    children if the parent reaped it.
     """
-    owed: dict[int, float] = collections.defaultdict(float)
-    for pid, (_, own, reaped, parent) in start.items():
-        if pid not in end:
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="bench-profile")
+        self.first = _snapshot()
+        self.last = dict(self.first)
+        self.own = 0.0  #: this meter's CPU seconds (in this process: not the client's)
+        self.gone: set[int] = set()  #: the processes that ended during the call
+
+    def _poll(self) -> None:
+        self.last.update(_snapshot(self.first.keys()))
+
+    def _run(self) -> None:
+        started = time.thread_time()
+        while not self._stop.wait(self._interval):
+            self._poll()
+        self.own = time.thread_time() - started
+
+    def __enter__(self) -> _ServerMeter:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        end = _snapshot(self.first.keys())
+        self.gone = self.last.keys() - end.keys()
+        self.last.update(end)
+
+    def spent(self) -> dict[str, float]:
+        """CPU seconds per kind from the first snapshot to the last.
+
+        A process's growth is its own CPU plus its reaped children's, less
+        what its children that ended had spent by their last snapshot
+        (counted already), clamped at 0.
+        """
+        owed: dict[int, float] = collections.defaultdict(float)
+        for pid in self.gone:
+            _, own, reaped, parent = self.last[pid]
             owed[parent] += own + reaped
-    spent: dict[str, float] = collections.defaultdict(float)
-    for pid, (kind, own, reaped, _) in end.items():
-        _, own0, reaped0, _ = start.get(pid, (kind, 0.0, 0.0, 0))
-        spent[kind] += own - own0 + max(0.0, reaped - reaped0 - owed.get(pid, 0.0))
-    return dict(spent)
+        spent: dict[str, float] = collections.defaultdict(float)
+        for pid, (kind, own, reaped, _) in self.last.items():
+            _, own0, reaped0, _ = self.first.get(pid, (kind, 0.0, 0.0, 0))
+            spent[kind] += own - own0 + max(0.0, reaped - reaped0 - owed.get(pid, 0.0))
+        return dict(spent)
 
 
 def _rusage(who: int) -> float:
@@ -160,16 +205,16 @@ def _rusage(who: int) -> float:
 
 def measure(function: Callable[[], object]) -> tuple[float, Usage]:
     """Call ``function``; its wall seconds and :class:`Usage`."""
-    before = _snapshot()
-    own, children = _rusage(resource.RUSAGE_SELF), _rusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    function()
-    wall = time.perf_counter() - started
-    own = _rusage(resource.RUSAGE_SELF) - own
-    children = _rusage(resource.RUSAGE_CHILDREN) - children
-    spent = _spent(before, _snapshot())
-    usage = Usage(wall, own + children, spent.get("server", 0.0), spent.get("proxy", 0.0), children)
-    return wall, usage
+    with _ServerMeter() as meter:
+        own, children = _rusage(resource.RUSAGE_SELF), _rusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        function()
+        wall = time.perf_counter() - started
+        own = _rusage(resource.RUSAGE_SELF) - own
+        children = _rusage(resource.RUSAGE_CHILDREN) - children
+    spent = meter.spent()
+    client = max(0.0, own - meter.own) + children
+    return wall, Usage(wall, client, spent.get("server", 0.0), spent.get("proxy", 0.0), children)
 
 
 def record(seconds: float, usage: Usage, function: Callable[[], object] | None = None) -> None:
