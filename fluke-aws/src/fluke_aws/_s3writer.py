@@ -125,14 +125,12 @@ class S3Writer(Writer):
 
     @property
     def buffer_size(self) -> int:
-        """The parts in flight, the part being filled, and the copy of it being sent.
+        """The parts in flight and the part being filled (each sent as is, not copied).
 
-        Bounded by the size hint: a file smaller than a part is buffered once
-        and copied once for its single PUT.
+        Bounded by the size hint: a file smaller than a part is buffered once.
         """
         size = self._size_hint if self._size_hint is not None else math.inf
-        held = min(size, self._part_size * (PARTS_IN_FLIGHT + 1)) + min(size, self._part_size)
-        return int(held)
+        return int(min(size, self._part_size * (PARTS_IN_FLIGHT + 1)))
 
     def write(self, data: bytes) -> int:
         """Buffer ``data``; upload each part as it fills (at most one part buffered)."""
@@ -144,12 +142,13 @@ class S3Writer(Writer):
                 self._buffer += view[:room]
                 view = view[room:]
                 if len(self._buffer) >= self._part_size:
-                    part, self._buffer = bytes(self._buffer), bytearray()
+                    # the full buffer itself is the part (no copy); a new one is filled next
+                    part, self._buffer = self._buffer, bytearray()
                     self._submit(part)
                     del part
         return len(data)
 
-    def _submit(self, part: bytes) -> None:
+    def _submit(self, part: bytes | bytearray) -> None:
         if self._upload_id is None:
             with s3_errors(self._bucket, key=self._key):
                 response = self._client.create_multipart_upload(
@@ -172,7 +171,7 @@ class S3Writer(Writer):
             raise
         self._parts.append(future)
 
-    def _upload_part(self, number: int, data: bytes) -> dict[str, Any]:
+    def _upload_part(self, number: int, data: bytes | bytearray) -> dict[str, Any]:
         try:
             response = self._client.upload_part(
                 Bucket=self._bucket,
@@ -199,13 +198,13 @@ class S3Writer(Writer):
                 response = self._client.put_object(
                     Bucket=self._bucket,
                     Key=self._key,
-                    Body=bytes(self._buffer),
+                    Body=self._buffer,  # sent as is: nothing writes to it after commit
                     **self._extra,
                     **condition,
                 )
             else:
                 if self._buffer:
-                    self._submit(bytes(self._buffer))
+                    self._submit(self._buffer)
                 parts = [future.result() for future in self._parts]
                 response = self._client.complete_multipart_upload(
                     Bucket=self._bucket,
