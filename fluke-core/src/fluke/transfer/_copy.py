@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -411,23 +412,31 @@ def run_task(task: FileTask, src: StorageBackend, dst: StorageBackend, ctx: Copy
         )
         if writer is not None:
             logger.debug("copy in parts of %d bytes: %s", part_size, task.source_uri)
-            if estimator is None:
+            with _measured(estimator, task.size, part_size):
                 copy_in_parts(task, src, dst, ctx, part_size, writer)
-                return
-            sharing, started = estimator.begin(), time.monotonic()
-            try:
-                copy_in_parts(task, src, dst, ctx, part_size, writer)
-            finally:
-                sharing = max(sharing, estimator.end())
-            estimator.record_ranges(task.size, part_size, time.monotonic() - started, sharing)
             return
+    with _measured(estimator, task.size, None):
+        copy_streamed(task, src, dst, ctx)
+
+
+@contextmanager
+def _measured(
+    estimator: SourceEstimator | None, size: int, part_size: int | None
+) -> Iterator[None]:
+    """Time the copy in the block for ``estimator`` (ranged when ``part_size`` is given).
+
+    A copy that fails is not recorded.
+    """
     if estimator is None:
-        copy_streamed(task, src, dst, ctx)
+        yield
         return
-    estimator.begin()
-    started = time.monotonic()
+    sharing, started = estimator.begin(), time.monotonic()
     try:
-        copy_streamed(task, src, dst, ctx)
+        yield
     finally:
-        estimator.end()
-    estimator.record_stream(task.size, time.monotonic() - started)
+        sharing = max(sharing, estimator.end())
+    elapsed = time.monotonic() - started
+    if part_size is None:
+        estimator.record_stream(size, elapsed)
+    else:
+        estimator.record_ranges(size, part_size, elapsed, sharing)
