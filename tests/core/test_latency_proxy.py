@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from latency_proxy import LatencyProxy, parse_rtt
+from latency_proxy import LatencyProxy, parse_rtt, proxy_process
 
 
 @pytest.fixture
@@ -124,3 +124,14 @@ def test_late_target_and_url(echo_server: tuple[str, int]) -> None:
         proxy.url_for("http://example.com/")
     with proxy:
         assert _echo_all(proxy.port, b"hello") == b"hello"
+
+
+def test_a_proxy_process_relays_with_the_delay_and_stops_with_its_block(
+    echo_server: tuple[str, int],
+) -> None:
+    payload = os.urandom(256 * 1024)
+    with proxy_process(echo_server, rtt=0.05) as port:
+        assert _echo_all(port, payload) == payload
+        assert _roundtrips(port, 3) >= 0.045
+    with pytest.raises(OSError):  # the process is gone, and its port with it
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
